@@ -1,0 +1,1 @@
+"""Models: one package per model (parameters, solvers, simulation, moments)."""
