@@ -1,0 +1,305 @@
+"""Fixed points ``x = f(x, args)`` with implicit derivatives.
+
+:func:`fixed_point` iterates a map ``f`` on a pytree ``x`` inside
+``lax.while_loop`` (so it jits and vmaps), either by plain damped iteration
+
+    x_{k+1} = x_k + beta * g_k,        g_k = f(x_k, args) - x_k,
+
+or by type-II Anderson acceleration with a fixed memory ``m`` (Walker & Ni 2011):
+
+    gamma_k = argmin_gamma ||g_k - dG_k gamma||^2 + lam ||gamma||^2,
+    x_{k+1} = x_k + beta * g_k - (dX_k + beta * dG_k) gamma_k,
+
+where the columns of ``dX_k`` and ``dG_k`` are the last ``m`` differences
+``x_{i+1} - x_i`` and ``g_{i+1} - g_i`` and ``lam`` is a small ridge penalty
+relative to ``trace(dG_k' dG_k)``. When the Anderson step is not finite the
+iteration falls back to the plain damped step.
+
+Derivatives of the solution with respect to ``args`` come from the implicit
+function theorem applied to the root problem ``G(x) = f(x, args) - x = 0``
+through :func:`jax.lax.custom_root`:
+
+    dx/dargs = (I - df/dx)^{-1} df/dargs,
+
+never by differentiating the unrolled loop. The tangent system
+``(df/dx - I) z = y`` (and its transpose, in reverse mode) is solved
+matrix-free with GMRES or BiCGStab on Jacobian-vector products, by a Neumann
+series (valid for contractions), or densely for small ``x``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
+
+import jaxtrade._config  # noqa: F401  (float64 by default)
+from jaxtrade.errors import SolverInfo, check_converged, converged_flag
+
+_METHODS = ("iterate", "anderson")
+_IMPLICIT_SOLVERS = ("auto", "gmres", "bicgstab", "neumann", "dense")
+_DENSE_AUTO_MAX = 100  # "auto" uses the dense tangent solve up to this many unknowns
+
+
+class FixedPointResult(eqx.Module):
+    """Fixed point ``x`` (same pytree structure as ``x0``) and its :class:`SolverInfo`.
+
+    ``info.residual`` is ``max|f(x, args) - x|`` at the returned ``x`` (``inf``
+    when it is not finite); ``info.iterations`` counts the updates of ``x``.
+    """
+
+    x: Any
+    info: SolverInfo
+
+
+def _max_abs(r: jax.Array) -> jax.Array:
+    """Max-abs norm of ``r``; ``inf`` if any entry is not finite."""
+    if r.size == 0:
+        return jnp.asarray(0.0, r.dtype)
+    return jnp.where(jnp.all(jnp.isfinite(r)), jnp.max(jnp.abs(r)), jnp.inf)
+
+
+def _plain_iterations(G, x0, tol, max_iter, damping):
+    """Damped iteration ``x <- x + damping * G(x)``; returns ``(x, (it, res))``."""
+
+    def cond(state):
+        _, _, it, res = state
+        return (it < max_iter) & ~(res <= tol) & jnp.isfinite(res)
+
+    def body(state):
+        x, g, it, _ = state
+        x_new = x + damping * g
+        g_new = G(x_new)
+        return x_new, g_new, it + 1, _max_abs(g_new)
+
+    g0 = G(x0)
+    x, _, it, res = jax.lax.while_loop(cond, body, (x0, g0, jnp.asarray(0), _max_abs(g0)))
+    return x, (it.astype(res.dtype), res)
+
+
+def _anderson_iterations(G, x0, tol, max_iter, damping, memory, regularization):
+    """Type-II Anderson acceleration with fixed memory; returns ``(x, (it, res))``.
+
+    The difference buffers ``dX``, ``dG`` (shape ``(memory, n)``) are a ring:
+    step ``k`` writes row ``k % memory``. Rows not yet written are zero; the
+    ridge term then gives them zero weight.
+    """
+    n = x0.shape[0]
+    dtype = x0.dtype
+    eye = jnp.eye(memory, dtype=dtype)
+    tiny = jnp.finfo(dtype).tiny
+
+    def cond(state):
+        _, _, _, _, it, res = state
+        return (it < max_iter) & ~(res <= tol) & jnp.isfinite(res)
+
+    def body(state):
+        x, g, dX, dG, it, _ = state
+        gram = dG @ dG.T
+        lam = regularization * jnp.maximum(jnp.trace(gram), tiny)
+        gamma = jnp.linalg.solve(gram + lam * eye, dG @ g)
+        x_aa = x + damping * g - (dX + damping * dG).T @ gamma
+        x_plain = x + damping * g
+        x_new = jnp.where(jnp.all(jnp.isfinite(x_aa)), x_aa, x_plain)
+        g_new = G(x_new)
+        slot = it % memory
+        dX = dX.at[slot].set(x_new - x)
+        dG = dG.at[slot].set(g_new - g)
+        return x_new, g_new, dX, dG, it + 1, _max_abs(g_new)
+
+    g0 = G(x0)
+    zeros = jnp.zeros((memory, n), dtype)
+    state = (x0, g0, zeros, zeros, jnp.asarray(0), _max_abs(g0))
+    x, _, _, _, it, res = jax.lax.while_loop(cond, body, state)
+    return x, (it.astype(res.dtype), res)
+
+
+def _neumann_solve(matvec, b, tol, max_iter):
+    """Solve ``(J - I) z = b`` given ``matvec(z) = (J - I) z`` by ``z <- J z - b``.
+
+    Converges when the spectral radius of ``J`` is below one (a contraction).
+    """
+    scale = jnp.maximum(jnp.max(jnp.abs(b)), jnp.finfo(b.dtype).tiny)
+
+    def cond(state):
+        _, r, k = state
+        return (k < max_iter) & (jnp.max(jnp.abs(r)) > tol * scale)
+
+    def body(state):
+        z, r, k = state
+        z = z + r  # J z - b = (J - I) z - b + z
+        return z, matvec(z) - b, k + 1
+
+    z0 = -b
+    z, _, _ = jax.lax.while_loop(cond, body, (z0, matvec(z0) - b, 0))
+    return z
+
+
+def _make_tangent_solve(solver, size, tol, max_iter, restart):
+    """Tangent solver ``(g, y) -> z`` with ``g(z) = y`` for :func:`jax.lax.custom_root`.
+
+    Every choice is transposable (``custom_linear_solve`` underneath), so both
+    forward- and reverse-mode derivatives work.
+    """
+    if solver == "auto":
+        solver = "dense" if size <= _DENSE_AUTO_MAX else "gmres"
+    if solver == "dense":
+
+        def tangent_solve(g, y):
+            return jnp.linalg.solve(jax.jacfwd(g)(y), y)
+
+    else:
+        if solver == "gmres":
+            restart_eff = max(1, min(restart, size))
+
+            def solve(matvec, b):
+                z, _ = jax.scipy.sparse.linalg.gmres(
+                    matvec, b, jnp.zeros_like(b), tol=tol, atol=0.0, restart=restart_eff,
+                    maxiter=max(1, max_iter // restart_eff), solve_method="batched",
+                )
+                return z
+
+        elif solver == "bicgstab":
+
+            def solve(matvec, b):
+                z, _ = jax.scipy.sparse.linalg.bicgstab(matvec, b, jnp.zeros_like(b), tol=tol, atol=0.0, maxiter=max_iter)
+                return z
+
+        else:  # neumann
+
+            def solve(matvec, b):
+                return _neumann_solve(matvec, b, tol, max_iter)
+
+        # Wrapping the iterative solve in custom_linear_solve makes it transposable
+        # (reverse mode solves the transposed system with the same method); the
+        # solver's own tolerances are computed from ``b`` inside ``solve``, where
+        # ``b`` is a primal value.
+        def tangent_solve(g, y):
+            return jax.lax.custom_linear_solve(g, y, solve=solve, transpose_solve=solve)
+
+    return tangent_solve
+
+
+def _validate(tol, max_iter, method, anderson_memory, damping, implicit_solver):
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if implicit_solver not in _IMPLICIT_SOLVERS:
+        raise ValueError(f"implicit_solver must be one of {_IMPLICIT_SOLVERS}, got {implicit_solver!r}")
+    if not (float(tol) > 0.0):
+        raise ValueError(f"tol must be > 0, got {tol}")
+    if int(max_iter) < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    if int(anderson_memory) < 1:
+        raise ValueError(f"anderson_memory must be >= 1, got {anderson_memory}")
+    if not (0.0 < float(damping) <= 1.0):
+        raise ValueError(f"damping must satisfy 0 < damping <= 1, got {damping}")
+
+
+def fixed_point(
+    f: Callable[[Any, Any], Any],
+    x0: Any,
+    args: Any = None,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 10_000,
+    method: str = "iterate",
+    anderson_memory: int = 5,
+    anderson_regularization: float = 1e-10,
+    damping: float = 1.0,
+    implicit_solver: str = "auto",
+    implicit_tol: float = 1e-12,
+    implicit_max_iter: int = 2_000,
+    implicit_restart: int = 20,
+) -> FixedPointResult:
+    """Solve ``x = f(x, args)`` by damped iteration or Anderson acceleration.
+
+    Parameters
+    ----------
+    f:
+        Map ``(x, args) -> x'`` returning a pytree with the structure, shapes
+        and dtypes of ``x``.
+    x0:
+        Initial guess (pytree of float arrays). No derivative flows to it.
+    args:
+        Pytree of parameters. The solution is differentiable in ``args``
+        (``jax.grad``, ``jax.jacfwd``, ``jax.jvp``) by the implicit function
+        theorem, ``dx/dargs = (I - f_x)^{-1} f_args``.
+    tol:
+        Convergence when ``max|f(x, args) - x| <= tol``.
+    max_iter:
+        Maximum number of updates of ``x`` (static).
+    method:
+        ``"iterate"``: ``x <- x + damping (f(x) - x)``; ``"anderson"``:
+        type-II Anderson acceleration with memory ``anderson_memory``, ridge
+        penalty ``anderson_regularization * trace(dG'dG)`` and a fallback to the
+        plain damped step when the accelerated step is not finite.
+    damping:
+        Mixing weight ``beta`` in ``(0, 1]``.
+    implicit_solver:
+        Linear solver for the tangent system ``(f_x - I) z = y`` in the
+        derivative: ``"gmres"`` (default for more than 100 unknowns),
+        ``"bicgstab"`` or ``"neumann"`` (series ``z <- f_x z - y``, for
+        contractions) are matrix-free and scale to large ``x``; ``"dense"``
+        builds the Jacobian (default for up to 100 unknowns).
+    implicit_tol, implicit_max_iter, implicit_restart:
+        Relative tolerance, iteration cap (matrix-vector products) and GMRES
+        restart length of the tangent solve.
+
+    Returns
+    -------
+    FixedPointResult
+        ``x`` and ``info`` (iterations, max-abs residual ``|f(x) - x|``,
+        converged flag). Inside ``jit`` the caller must check
+        ``info.converged``; :func:`fixed_point_checked` raises instead. A
+        non-finite residual stops the loop and reports ``residual = inf``,
+        ``converged = False``.
+    """
+    _validate(tol, max_iter, method, anderson_memory, damping, implicit_solver)
+    float_dtype = jnp.result_type(float)
+    x0 = jax.tree_util.tree_map(
+        lambda leaf: jnp.asarray(leaf, dtype=jnp.promote_types(jnp.result_type(leaf), float_dtype)), x0
+    )
+    x0_flat, unravel = ravel_pytree(x0)
+
+    def G(v):
+        fx_flat, _ = ravel_pytree(f(unravel(v), args))
+        if fx_flat.shape != v.shape:
+            raise ValueError(
+                f"f must return a pytree of the same size as x0: got {fx_flat.shape[0]} values, expected {v.shape[0]}"
+            )
+        return fx_flat.astype(v.dtype) - v
+
+    if method == "iterate":
+
+        def solve(g, x_init):
+            return _plain_iterations(g, x_init, tol, max_iter, damping)
+
+    else:
+
+        def solve(g, x_init):
+            return _anderson_iterations(
+                g, x_init, tol, max_iter, damping, int(anderson_memory), anderson_regularization
+            )
+
+    tangent_solve = _make_tangent_solve(
+        implicit_solver, x0_flat.shape[0], implicit_tol, int(implicit_max_iter), int(implicit_restart)
+    )
+    x_flat, (it, res) = jax.lax.custom_root(G, x0_flat, solve, tangent_solve, has_aux=True)
+    it = jax.lax.stop_gradient(it).astype(jnp.int32)
+    res = jax.lax.stop_gradient(res)
+    info = SolverInfo(iterations=it, residual=res, converged=converged_flag(res, tol))
+    return FixedPointResult(x=unravel(x_flat), info=info)
+
+
+def fixed_point_checked(f, x0, args=None, *, what: str = "fixed point iteration", **kwargs) -> FixedPointResult:
+    """:func:`fixed_point`, raising :class:`~jaxtrade.errors.ConvergenceError` on failure.
+
+    Outside of ``jit`` a failed solve raises with its iterations and residual;
+    inside a trace the flag cannot be read and the result is returned as is.
+    """
+    out = fixed_point(f, x0, args, **kwargs)
+    check_converged(out.info, what, tol=kwargs.get("tol", 1e-10))
+    return out

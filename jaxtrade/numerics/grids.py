@@ -1,0 +1,140 @@
+"""Grids for state variables and Pareto (productivity) distributions on them.
+
+All functions are pure JAX, jit with ``n`` static and are differentiable in
+their float parameters (bounds, ``x_min``, ``shape``). The Pareto distribution
+with scale ``x_min > 0`` and shape ``k > 0`` has
+
+    F(x) = 1 - (x_min / x)^k,   f(x) = k x_min^k / x^(k+1),   x >= x_min,
+
+and quantile function ``Q(q) = x_min (1 - q)^(-1/k)``.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import jaxtrade._config  # noqa: F401  (float64 by default)
+from jaxtrade.errors import is_traced
+
+__all__ = [
+    "uniform_grid",
+    "log_grid",
+    "pareto_cdf",
+    "pareto_pdf",
+    "pareto_quantile_grid",
+    "pareto_cell_masses",
+]
+
+
+def _float(x) -> jax.Array:
+    return jnp.asarray(x, dtype=jnp.result_type(x, float))
+
+
+def _check_n(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise ValueError(f"n must be a Python int (static), got {n!r}")
+    if n < 2:
+        raise ValueError(f"n must be >= 2, got {n}")
+    return int(n)
+
+
+def _check(name: str, value, rule: str, ok) -> None:
+    """Raise ``ValueError`` naming ``name`` and ``rule`` if a concrete ``value`` breaks it."""
+    if is_traced(value):
+        return
+    v = np.asarray(value)
+    if not np.all(ok(v)):
+        raise ValueError(f"{name} must satisfy {rule}, got {v.tolist()}")
+
+
+def _check_bounds(lo, hi) -> None:
+    if not (is_traced(lo) or is_traced(hi)):
+        if not np.all(np.asarray(lo) < np.asarray(hi)):
+            raise ValueError(f"lo must be < hi, got lo={np.asarray(lo).tolist()}, hi={np.asarray(hi).tolist()}")
+
+
+def uniform_grid(lo, hi, n: int) -> jax.Array:
+    """Equally spaced grid ``lo + (hi - lo) i / (n - 1)``, ``i = 0..n-1`` (requires ``lo < hi``, ``n >= 2``)."""
+    n = _check_n(n)
+    _check_bounds(lo, hi)
+    return jnp.linspace(_float(lo), _float(hi), n)
+
+
+def log_grid(lo, hi, n: int) -> jax.Array:
+    """Log-spaced grid ``exp(linspace(log lo, log hi, n))``; endpoints are exactly ``lo`` and ``hi``.
+
+    Requires ``0 < lo < hi`` and ``n >= 2``. Points are denser near ``lo``.
+    """
+    n = _check_n(n)
+    _check("lo", lo, "lo > 0", lambda v: v > 0)
+    _check_bounds(lo, hi)
+    lo, hi = _float(lo), _float(hi)
+    grid = jnp.exp(jnp.linspace(jnp.log(lo), jnp.log(hi), n))
+    return grid.at[0].set(lo).at[-1].set(hi)
+
+
+def _check_pareto(x_min, shape) -> None:
+    _check("x_min", x_min, "x_min > 0", lambda v: v > 0)
+    _check("shape", shape, "shape > 0", lambda v: v > 0)
+
+
+def _pareto_survival(x, x_min, shape) -> jax.Array:
+    """``S(x) = (x_min / max(x, x_min))^shape``; one below ``x_min``, zero at ``+inf``."""
+    x_safe = jnp.maximum(x, x_min)
+    return (x_min / x_safe) ** shape
+
+
+def pareto_cdf(x, x_min, shape) -> jax.Array:
+    """Pareto CDF ``F(x) = 1 - (x_min / x)^shape`` for ``x >= x_min``, zero below."""
+    _check_pareto(x_min, shape)
+    x, x_min, shape = _float(x), _float(x_min), _float(shape)
+    return 1.0 - _pareto_survival(x, x_min, shape)
+
+
+def pareto_pdf(x, x_min, shape) -> jax.Array:
+    """Pareto density ``f(x) = shape x_min^shape / x^(shape + 1)`` for ``x >= x_min``, zero below."""
+    _check_pareto(x_min, shape)
+    x, x_min, shape = _float(x), _float(x_min), _float(shape)
+    x_safe = jnp.maximum(x, x_min)
+    density = shape * x_min**shape / x_safe ** (shape + 1.0)
+    return jnp.where(x >= x_min, density, 0.0)
+
+
+def pareto_quantile_grid(x_min, shape, n: int, q_max=0.999) -> jax.Array:
+    """Grid at equally spaced Pareto quantiles ``x_i = x_min (1 - q_i)^(-1/shape)``.
+
+    ``q_i = q_max i / (n - 1)``, so ``x_0 = x_min`` and ``x_{n-1}`` is the
+    ``q_max`` quantile. Requires ``x_min > 0``, ``shape > 0``, ``0 < q_max < 1``.
+    """
+    n = _check_n(n)
+    _check_pareto(x_min, shape)
+    _check("q_max", q_max, "0 < q_max < 1", lambda v: (v > 0) & (v < 1))
+    x_min, shape, q_max = _float(x_min), _float(shape), _float(q_max)
+    q = q_max * jnp.linspace(0.0, 1.0, n)
+    return x_min * (1.0 - q) ** (-1.0 / shape)
+
+
+def pareto_cell_masses(grid, x_min, shape) -> jax.Array:
+    """Pareto probability mass of each grid cell; the masses sum to one.
+
+    Cells are split at the midpoints ``m_i = (x_i + x_{i+1}) / 2`` of the
+    increasing ``grid``; the first cell starts at ``x_min`` and the last runs to
+    ``+inf``:
+
+        w_0 = F(m_0),  w_i = F(m_i) - F(m_{i-1}),  w_{n-1} = 1 - F(m_{n-2}),
+
+    computed from the survival function ``S = 1 - F`` so that the sum telescopes
+    to ``S(x_min) - S(inf) = 1``. Mass below ``x_min`` is zero (so a midpoint
+    below ``x_min`` gives an empty cell).
+    """
+    _check_pareto(x_min, shape)
+    grid, x_min, shape = _float(grid), _float(x_min), _float(shape)
+    if grid.ndim != 1 or grid.shape[0] < 2:
+        raise ValueError(f"grid must be 1-D with at least 2 points, got shape {grid.shape}")
+    mids = 0.5 * (grid[1:] + grid[:-1])
+    survival = _pareto_survival(mids, x_min, shape)
+    upper = jnp.concatenate([jnp.ones((1,), survival.dtype), survival])  # S at left edges
+    lower = jnp.concatenate([survival, jnp.zeros((1,), survival.dtype)])  # S at right edges
+    return upper - lower
