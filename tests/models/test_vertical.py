@@ -268,3 +268,37 @@ def test_inputs_are_not_mutated():
 def test_float64_is_default():
     assert jaxtrade.get_precision() == "float64"
     assert v.solve_input_trade(v.vertical_params()).B_F.dtype == jnp.float64
+
+
+# --------------------------------------------------------------------------- multi-device
+
+_SHARDED_SCRIPT = r"""
+import jax, jax.numpy as jnp, numpy as np
+import jaxtrade
+from jaxtrade.models import vertical as v
+from jaxtrade.numerics.sharding import sharded_vmap
+assert len(jax.devices()) == 4, jax.devices()
+base = v.vertical_params()
+taus = jnp.linspace(1.25, 2.0, 10)   # all interior equilibria; 10 is not a multiple of 4: padded and trimmed
+
+def one(t):
+    eq = v.solve_input_trade(v.with_tau_I(base, 1, 0, t), check=False)
+    return eq.phi, eq.info.converged
+
+phi_sharded, conv = sharded_vmap(one)(taus)
+phi_plain, _ = jax.vmap(one)(taus)
+np.testing.assert_allclose(np.asarray(phi_sharded), np.asarray(phi_plain), rtol=1e-12)
+assert bool(np.all(conv))
+print("ok")
+"""
+
+
+def test_parameter_batch_sharded_over_four_cpu_devices():
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
+    res = subprocess.run([sys.executable, "-c", _SHARDED_SCRIPT], capture_output=True, text=True, env=env, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.strip().endswith("ok")
