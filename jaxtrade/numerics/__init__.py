@@ -22,6 +22,7 @@ from jaxtrade.numerics.grids import (
     pareto_quantile_grid,
     uniform_grid,
 )
+from jaxtrade.numerics.linalg import solve_small
 from jaxtrade.numerics.markov import (
     MarkovChain,
     StationaryResult,
@@ -33,6 +34,7 @@ from jaxtrade.numerics.root import RootResult, newton_root, newton_root_checked
 from jaxtrade.numerics.sharding import batch_size, device_mesh, pad_batch, shard_batch, sharded_vmap
 
 __all__ = [
+    "solve_small",
     "FixedPointResult",
     "MarkovChain",
     "RootResult",

@@ -38,6 +38,7 @@ from jax.flatten_util import ravel_pytree
 
 import jaxtrade._config  # noqa: F401  (float64 by default)
 from jaxtrade.errors import SolverInfo, check_converged, converged_flag
+from jaxtrade.numerics.linalg import solve_small
 
 _METHODS = ("iterate", "anderson")
 _IMPLICIT_SOLVERS = ("auto", "gmres", "bicgstab", "neumann", "dense")
@@ -100,7 +101,7 @@ def _anderson_iterations(G, x0, tol, max_iter, damping, memory, regularization):
         x, g, dX, dG, it, _ = state
         gram = dG @ dG.T
         lam = regularization * jnp.maximum(jnp.trace(gram), tiny)
-        gamma = jnp.linalg.solve(gram + lam * eye, dG @ g)
+        gamma = solve_small(gram + lam * eye, dG @ g)
         x_aa = x + damping * g - (dX + damping * dG).T @ gamma
         x_plain = x + damping * g
         x_new = jnp.where(jnp.all(jnp.isfinite(x_aa)), x_aa, x_plain)
@@ -149,7 +150,7 @@ def _make_tangent_solve(solver, size, tol, max_iter, restart):
     if solver == "dense":
 
         def tangent_solve(g, y):
-            return jnp.linalg.solve(jax.jacfwd(g)(y), y)
+            return solve_small(jax.jacfwd(g)(y), y)
 
     else:
         if solver == "gmres":

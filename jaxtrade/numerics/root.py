@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxtrade.errors import SolverInfo, check_converged, converged_flag
+from jaxtrade.numerics.linalg import solve_small
 
 
 class RootResult(eqx.Module):
@@ -33,7 +34,7 @@ class RootResult(eqx.Module):
 def _dense_tangent_solve(g: Callable, y: jax.Array) -> jax.Array:
     """Solve the linear system ``g(z) = y`` for small dense ``g`` (custom_root)."""
     jac = jax.jacfwd(g)(y)
-    return jnp.linalg.solve(jac, y)
+    return solve_small(jac, y)
 
 
 def _newton_iterations(F, x0, tol, max_iter, max_backtracks, armijo):
@@ -44,14 +45,14 @@ def _newton_iterations(F, x0, tol, max_iter, max_backtracks, armijo):
         return jnp.sum(r * r)
 
     def cond(state):
-        _, r, it = state
+        _, r, it, stalled = state
         res = jnp.max(jnp.abs(r))
-        return (it < max_iter) & ~(res <= tol) & jnp.all(jnp.isfinite(r))
+        return (it < max_iter) & ~(res <= tol) & jnp.all(jnp.isfinite(r)) & ~stalled
 
     def body(state):
-        x, r, it = state
+        x, r, it, _ = state
         jac = jax.jacfwd(F)(x)
-        step = jnp.linalg.solve(jac, -r)
+        step = solve_small(jac, -r)
         step = jnp.where(jnp.isfinite(step), step, 0.0)
         f0 = norm2(r)
 
@@ -66,11 +67,16 @@ def _newton_iterations(F, x0, tol, max_iter, max_backtracks, armijo):
             return t, r_new, norm2(r_new), k + 1
 
         r1 = F(x + step)
-        t, r_new, _, _ = jax.lax.while_loop(ls_cond, ls_body, (jnp.asarray(1.0, x.dtype), r1, norm2(r1), 0))
-        return x + t * step, r_new, it + 1
+        t, r_new, f_new, _ = jax.lax.while_loop(ls_cond, ls_body, (jnp.asarray(1.0, x.dtype), r1, norm2(r1), 0))
+        # a line search that cannot reduce ||F|| at all means Newton has stalled
+        # (no nearby root): stop instead of spending the remaining iterations
+        stalled = ~(f_new < f0)
+        x_new = jnp.where(stalled, x, x + t * step)
+        r_out = jnp.where(stalled, r, r_new)
+        return x_new, r_out, it + 1, stalled
 
     r0 = F(x0)
-    x, r, it = jax.lax.while_loop(cond, body, (x0, r0, jnp.asarray(0)))
+    x, r, it, _ = jax.lax.while_loop(cond, body, (x0, r0, jnp.asarray(0), jnp.asarray(False)))
     res = jnp.max(jnp.abs(r))
     res = jnp.where(jnp.all(jnp.isfinite(r)), res, jnp.inf)
     # aux must be floating for custom_root's JVP rule; cast back outside.
@@ -83,8 +89,8 @@ def newton_root(
     args: Any = None,
     *,
     tol: float = 1e-12,
-    max_iter: int = 100,
-    max_backtracks: int = 40,
+    max_iter: int | jax.Array = 100,
+    max_backtracks: int = 20,
     armijo: float = 1e-4,
 ) -> RootResult:
     """Solve ``fn(x, args) = 0`` by Newton's method with backtracking line search.
@@ -101,6 +107,9 @@ def newton_root(
         implicit function theorem.
     tol:
         Convergence when ``max|fn(x, args)| <= tol``.
+    max_iter:
+        Newton iterations at most; may be a traced integer (e.g. 0 for lanes of
+        a vmapped batch known to have no solution, so they do not hold up the batch).
 
     Returns
     -------

@@ -40,6 +40,7 @@ import jax.numpy as jnp
 from jaxtrade.errors import SolverInfo, check_converged
 from jaxtrade.models.vertical.params import VerticalParams
 from jaxtrade.models.vertical.pareto import J, V, survival
+from jaxtrade.numerics.linalg import solve_small
 from jaxtrade.numerics.root import newton_root
 
 # ---------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def _input_trade_blocks(u, p: VerticalParams, entry_masses=None):
         own = s * B_I * VI_dom
         foreign = s * B_I * Lambda_F_tilde * tau_into ** (1.0 - s) * VI_into
         A = jnp.array([[own[0], foreign[0]], [foreign[1], own[1]]])
-        N_E = jnp.linalg.solve(A, R_I)
+        N_E = solve_small(A, R_I)
     else:
         N_E = jnp.asarray(entry_masses, dtype=u.dtype)
     Gamma_1ms = _unit_cost_factor(s) * N_E * VI_dom  # Gamma_n^(1-sigma), eq. (18)
@@ -183,7 +184,7 @@ def _input_trade_guess_given_N(N_E, p: VerticalParams):
             [fI_out[1] * p.phi_min[1] ** k * Y_out[1] ** (-k / (s - 1.0)), fI_dom[1] * p.phi_min[1] ** k],
         ]
     )
-    z = jnp.linalg.solve(Z, fe)  # phi_nn^(-k)
+    z = solve_small(Z, fe)  # phi_nn^(-k)
     z = jnp.where(z > 0, z, (fe / (fI_dom * p.phi_min**k)))  # fall back to autarky if no interior solution
     phi_dom = z ** (-1.0 / k)
     phi_into = phi_dom * jnp.exp(lnY / (s - 1.0))
@@ -201,14 +202,24 @@ def _log_entry_ratio_gap(log_ratio, p: VerticalParams):
     return jnp.where(jnp.all(N_new > 0), gap, jnp.nan)
 
 
-def _bracket_log_ratio(gap, target, n_scan: int = 161, n_bisect: int = 60):
-    """Root of the scalar ``gap(ln r)`` on [-12, 12]: grid bracketing, then bisection.
+def _bracket_log_ratio(gap, target, n_scan: int = 41, n_bisect: int = 34):
+    """Root of the scalar ``gap(ln r)``: two-stage grid bracketing, then bisection.
 
-    When several sign changes exist (several equilibria) the one nearest to
-    ``target`` is refined. Returns ``(ln r, found)``; without a bracket
-    ``ln r = target`` and ``found`` is False.
+    ``gap`` is NaN where the reduced form has no interior solution, and the
+    window where it is finite can be narrow. A coarse grid over [-12, 12]
+    finds that window; a fine grid of ``n_scan`` points over the window (one
+    coarse step wider on each side) brackets the sign changes. When several
+    exist (several equilibria) the one nearest to ``target`` is refined by
+    ``n_bisect`` halvings, which leave far less than 1e-9 in ln r for Newton
+    to polish. Returns ``(ln r, found)``; without a bracket ``ln r = target``
+    and ``found`` is False.
     """
-    grid = jnp.linspace(-12.0, 12.0, n_scan)
+    coarse = jnp.linspace(-12.0, 12.0, n_scan)
+    finite = jnp.isfinite(jax.vmap(gap)(coarse))
+    step = coarse[1] - coarse[0]
+    lo = jnp.where(jnp.any(finite), jnp.min(jnp.where(finite, coarse, jnp.inf)) - step, coarse[0])
+    hi = jnp.where(jnp.any(finite), jnp.max(jnp.where(finite, coarse, -jnp.inf)) + step, coarse[-1])
+    grid = lo + (hi - lo) * jnp.linspace(0.0, 1.0, n_scan)
     gaps = jax.vmap(gap)(grid)
     lo_g, hi_g = gaps[:-1], gaps[1:]
     bracket = jnp.isfinite(lo_g) & jnp.isfinite(hi_g) & (jnp.sign(lo_g) != jnp.sign(hi_g))
@@ -216,13 +227,14 @@ def _bracket_log_ratio(gap, target, n_scan: int = 161, n_bisect: int = 60):
     idx = jnp.argmin(dist)
     found = jnp.any(bracket)
 
-    def bisect(_, ab):
-        a, b = ab
+    def bisect(_, state):
+        a, b, sign_a = state
         m = 0.5 * (a + b)
-        same = jnp.sign(gap(m)) == jnp.sign(gap(a))
-        return jnp.where(same, m, a), jnp.where(same, b, m)
+        sign_m = jnp.sign(gap(m))
+        same = sign_m == sign_a
+        return jnp.where(same, m, a), jnp.where(same, b, m), jnp.where(same, sign_m, sign_a)
 
-    a, b = jax.lax.fori_loop(0, n_bisect, bisect, (grid[idx], grid[idx + 1]))
+    a, b, _ = jax.lax.fori_loop(0, n_bisect, bisect, (grid[idx], grid[idx + 1], jnp.sign(lo_g[idx])))
     return jnp.where(found, 0.5 * (a + b), target), found
 
 
@@ -234,6 +246,11 @@ def _entry_masses_from_ratio(log_ratio, level, guess_given_N, blocks, p):
 
 
 def input_trade_initial_guess(p: VerticalParams, entry_masses=None):
+    """Initial guess (logs of the twelve unknowns); see :func:`_input_trade_initial_guess`."""
+    return _input_trade_initial_guess(p, entry_masses)[0]
+
+
+def _input_trade_initial_guess(p: VerticalParams, entry_masses=None):
     """Initial guess: the Pareto reduced form at the entry-mass ratio that clears (15).
 
     The reduced form (:func:`_input_trade_guess_given_N`) depends on the entry
@@ -245,11 +262,11 @@ def input_trade_initial_guess(p: VerticalParams, entry_masses=None):
     """
     s, k = p.sigma, p.k
     if entry_masses is not None:
-        return _input_trade_guess_given_N(jnp.asarray(entry_masses, dtype=float), p)
-    log_ratio, _ = _bracket_log_ratio(lambda lr: _log_entry_ratio_gap(lr, p), jnp.log(p.L[1] / p.L[0]))
+        return _input_trade_guess_given_N(jnp.asarray(entry_masses, dtype=float), p), jnp.asarray(True)
+    log_ratio, found = _bracket_log_ratio(lambda lr: _log_entry_ratio_gap(lr, p), jnp.log(p.L[1] / p.L[0]))
     level = (s - 1.0) / (k * s) * ((s - 1.0) / s * p.beta * p.L[0]) / p.f_E[0]
     N = _entry_masses_from_ratio(log_ratio, level, _input_trade_guess_given_N, _input_trade_blocks, p)
-    return _input_trade_guess_given_N(N, p)
+    return _input_trade_guess_given_N(N, p), found
 
 
 class InputTradeEquilibrium(eqx.Module):
@@ -367,8 +384,11 @@ def _input_trade_outputs(u, p: VerticalParams, info: SolverInfo, entry_masses=No
 
 
 def _solve_input_trade_one(p: VerticalParams, entry_masses, tol, max_iter):
-    u0 = input_trade_initial_guess(p, entry_masses)
-    sol = newton_root(lambda u, args: input_trade_residuals(u, *args), u0, (p, entry_masses), tol=tol, max_iter=max_iter)
+    u0, found = _input_trade_initial_guess(p, entry_masses)
+    # no bracket: no interior equilibrium; skip Newton so that a vmapped batch is
+    # not held up by lanes that cannot converge (the flag reports the failure)
+    iters = jnp.where(found, max_iter, 0)
+    sol = newton_root(lambda u, args: input_trade_residuals(u, *args), u0, (p, entry_masses), tol=tol, max_iter=iters)
     return _input_trade_outputs(sol.x, p, sol.info, entry_masses)
 
 
@@ -385,7 +405,7 @@ def solve_input_trade(
     *,
     entry_masses=None,
     tol: float = 1e-12,
-    max_iter: int = 60,
+    max_iter: int = 10,
     check: bool = True,
 ) -> InputTradeEquilibrium:
     """Solve the input-trade equilibrium (section 2.5): 12 conditions, 12 unknowns.
@@ -402,6 +422,11 @@ def solve_input_trade(
         the proofs of Lemmas 1-3 (Appendix A.1).
     tol:
         Max-abs tolerance on the twelve residuals.
+    max_iter:
+        Newton iterations at most. From the reduced-form guess a valid
+        equilibrium needs at most a few (none of 100,000 random valid draws in
+        ``benchmarks/bench_vertical.py`` needed more than 8); under ``vmap``
+        every lane waits for the slowest, so the bound also caps batch cost.
     check:
         Outside ``jit``/``vmap``, raise :class:`~jaxtrade.errors.ConvergenceError`
         when Newton fails. Under a trace the caller must read ``result.info.converged``.
@@ -450,7 +475,7 @@ def _final_trade_blocks(u, p: VerticalParams):
     own = s * B_F * M_E * g * VI_dom * VF_dom
     imp = s * B_F * _swap(M_E) * _into(p.tau_F) ** (1.0 - s) * g * _swap(VI_dom) * _swap(VF_out)
     A = jnp.array([[own[0], imp[0]], [imp[1], own[1]]])
-    N_E = jnp.linalg.solve(A, p.beta * p.L)
+    N_E = solve_small(A, p.beta * p.L)
     Gamma_1ms = g * N_E * VI_dom
     return dict(
         varphi_dom=varphi_dom, varphi_out=varphi_out, phi_dom=phi_dom, B_F=B_F, B_I=B_I, M_E=M_E,
@@ -494,7 +519,7 @@ def _final_trade_guess_given_N(N_E, p: VerticalParams):
             [fF_out[1] * p.varphi_min[1] ** k * W[1] ** (-k / (s - 1.0)), fF_dom[1] * p.varphi_min[1] ** k],
         ]
     )
-    z = jnp.linalg.solve(Z, fe)  # varphi_nn^(-k)
+    z = solve_small(Z, fe)  # varphi_nn^(-k)
     z = jnp.where(z > 0, z, fe / (fF_dom * p.varphi_min**k))
     varphi_dom = z ** (-1.0 / k)
     varphi_out = _swap(varphi_dom) * W ** (1.0 / (s - 1.0))
@@ -503,7 +528,12 @@ def _final_trade_guess_given_N(N_E, p: VerticalParams):
 
 
 def final_trade_initial_guess(p: VerticalParams):
-    """Reduced form at the upstream entry-mass ratio consistent with market clearing."""
+    """Initial guess (logs of the ten unknowns); see :func:`_final_trade_initial_guess`."""
+    return _final_trade_initial_guess(p)[0]
+
+
+def _final_trade_initial_guess(p: VerticalParams):
+    """Reduced form at the upstream entry-mass ratio consistent with market clearing, and whether it exists."""
     s, k = p.sigma, p.k
 
     def gap(log_ratio):
@@ -511,10 +541,10 @@ def final_trade_initial_guess(p: VerticalParams):
         N_new = _final_trade_blocks(_final_trade_guess_given_N(N, p), p)["N_E"]
         return jnp.where(jnp.all(N_new > 0), jnp.log(N_new[1] / N_new[0]) - log_ratio, jnp.nan)
 
-    log_ratio, _ = _bracket_log_ratio(gap, jnp.log(p.L[1] / p.L[0]))
+    log_ratio, found = _bracket_log_ratio(gap, jnp.log(p.L[1] / p.L[0]))
     level = (s - 1.0) / (k * s) * ((s - 1.0) / s * p.beta * p.L[0]) / p.f_E[0]
     N = _entry_masses_from_ratio(log_ratio, level, _final_trade_guess_given_N, _final_trade_blocks, p)
-    return _final_trade_guess_given_N(N, p)
+    return _final_trade_guess_given_N(N, p), found
 
 
 class FinalTradeEquilibrium(eqx.Module):
@@ -591,8 +621,9 @@ def _final_trade_outputs(u, p: VerticalParams, info: SolverInfo) -> FinalTradeEq
 
 
 def _solve_final_trade_one(p, tol, max_iter):
-    u0 = final_trade_initial_guess(p)
-    sol = newton_root(lambda u, q: final_trade_residuals(u, q), u0, p, tol=tol, max_iter=max_iter)
+    u0, found = _final_trade_initial_guess(p)
+    iters = jnp.where(found, max_iter, 0)  # as in _solve_input_trade_one
+    sol = newton_root(lambda u, q: final_trade_residuals(u, q), u0, p, tol=tol, max_iter=iters)
     return _final_trade_outputs(sol.x, p, sol.info)
 
 
@@ -603,7 +634,7 @@ def _solve_final_trade_jit(p, tol, max_iter):
     return _solve_final_trade_one(p, tol, max_iter)
 
 
-def solve_final_trade(params: VerticalParams, *, tol: float = 1e-12, max_iter: int = 60, check: bool = True) -> FinalTradeEquilibrium:
+def solve_final_trade(params: VerticalParams, *, tol: float = 1e-12, max_iter: int = 10, check: bool = True) -> FinalTradeEquilibrium:
     """Solve the final-goods-only trade equilibrium of Proposition 1(ii) (tau^I = inf).
 
     Uses ``params.tau_F`` and the off-diagonal ``params.f_F`` as the final-goods

@@ -1,0 +1,1 @@
+"""Empirical tools: high-dimensional fixed-effects regressions (fixest-style)."""

@@ -1,0 +1,49 @@
+"""Row-sharded demeaning on 4 forced host CPU devices equals single-device demeaning.
+
+JAX fixes its device count at start-up, so the check runs in a subprocess
+with ``--xla_force_host_platform_device_count=4``.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+SCRIPT = textwrap.dedent(
+    """
+    import numpy as np
+    import jax
+    from jaxtrade.empirics.fixest import demean, demean_sharded, feols
+    assert len(jax.devices()) == 4, jax.devices()
+    rng = np.random.default_rng(0)
+    n = 10_003  # not a multiple of 4: exercises the zero-weight padding
+    g1 = rng.integers(0, 500, n); g2 = rng.integers(0, 40, n); g3 = rng.integers(0, 7, n)
+    x = rng.normal(size=(n, 3)); w = rng.uniform(0.5, 2.0, n)
+    for weights in (None, w):
+        ref, info_ref = demean(x, [g1, g2, g3], weights, tol=1e-13)
+        out, info = demean_sharded(x, [g1, g2, g3], weights, tol=1e-13)
+        assert out.shape == x.shape
+        assert bool(info.converged)
+        err = float(np.max(np.abs(np.asarray(out) - np.asarray(ref))))
+        assert err < 1e-10, err
+        assert len(out.sharding.device_set) == 4 or out.shape[0] == n
+    print("OK")
+    """
+)
+
+
+def test_sharded_demeaning_matches_single_device():
+    env = dict(os.environ)
+    env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
+    env["JAX_PLATFORMS"] = "cpu"
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "OK" in proc.stdout
