@@ -27,6 +27,7 @@ import numpy as np
 import jaxtrade._config  # noqa: F401  (float64 by default)
 from jaxtrade.errors import SolverInfo, is_traced
 from jaxtrade.numerics.fixed_point import fixed_point
+from jaxtrade.numerics.grids import _check_n
 
 __all__ = ["MarkovChain", "StationaryResult", "tauchen", "rouwenhorst", "stationary_distribution_markov"]
 
@@ -46,14 +47,6 @@ class StationaryResult(eqx.Module):
 
     distribution: jax.Array
     info: SolverInfo
-
-
-def _check_n(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise ValueError(f"n must be a Python int (static), got {n!r}")
-    if n < 2:
-        raise ValueError(f"n must be >= 2, got {n}")
-    return int(n)
 
 
 def _check_ar1(rho, sigma) -> None:
