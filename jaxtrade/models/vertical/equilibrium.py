@@ -194,14 +194,6 @@ def _input_trade_guess_given_N(N_E, p: VerticalParams):
     return jnp.log(jnp.concatenate([varphi_dom, varphi_tilde, phi_dom, phi_into, B_F, B_I]))
 
 
-def _log_entry_ratio_gap(log_ratio, p: VerticalParams):
-    """ln(N_j/N_i) implied by (15) at the reduced form for a given ratio, minus that ratio."""
-    N = jnp.stack([jnp.ones_like(log_ratio), jnp.exp(log_ratio)])
-    N_new = _input_trade_blocks(_input_trade_guess_given_N(N, p), p)["N_E"]
-    gap = jnp.log(N_new[1] / N_new[0]) - log_ratio
-    return jnp.where(jnp.all(N_new > 0), gap, jnp.nan)
-
-
 def _bracket_log_ratio(gap, target, n_scan: int = 41, n_bisect: int = 34):
     """Root of the scalar ``gap(ln r)``: two-stage grid bracketing, then bisection.
 
@@ -238,11 +230,32 @@ def _bracket_log_ratio(gap, target, n_scan: int = 41, n_bisect: int = 34):
     return jnp.where(found, 0.5 * (a + b), target), found
 
 
-def _entry_masses_from_ratio(log_ratio, level, guess_given_N, blocks, p):
-    """Entry masses (level, level r) mapped once through the market-clearing block."""
+def _reduced_form_guess(p: VerticalParams, guess_given_N, blocks):
+    """Reduced-form guess at the entry-mass ratio consistent with market clearing.
+
+    ``guess_given_N(N, p)`` is a case's Pareto reduced form for given upstream
+    entry masses and ``blocks(u, p)["N_E"]`` the entry masses its market
+    clearing implies. Both depend on N only through r = N_j / N_i, so the
+    consistent ln r is the root of ``gap`` (NaN where the implied masses are
+    not positive), found by :func:`_bracket_log_ratio`. Returns the guess
+    (logs of the unknowns) and whether a root was bracketed.
+    """
+    s, k = p.sigma, p.k
+
+    def implied(N):
+        return blocks(guess_given_N(N, p), p)["N_E"]
+
+    def gap(log_ratio):
+        N_new = implied(jnp.stack([jnp.ones_like(log_ratio), jnp.exp(log_ratio)]))
+        return jnp.where(jnp.all(N_new > 0), jnp.log(N_new[1] / N_new[0]) - log_ratio, jnp.nan)
+
+    log_ratio, found = _bracket_log_ratio(gap, jnp.log(p.L[1] / p.L[0]))
+    # the level of N only scales B^F; map (level, level r) once through market clearing
+    level = (s - 1.0) / (k * s) * ((s - 1.0) / s * p.beta * p.L[0]) / p.f_E[0]
     N = level * jnp.stack([jnp.ones_like(log_ratio), jnp.exp(log_ratio)])
-    N_new = blocks(guess_given_N(N, p), p)["N_E"]
-    return jnp.where(jnp.all(N_new > 0), N_new, N)
+    N_new = implied(N)
+    N = jnp.where(jnp.all(N_new > 0), N_new, N)
+    return guess_given_N(N, p), found
 
 
 def input_trade_initial_guess(p: VerticalParams, entry_masses=None):
@@ -260,13 +273,9 @@ def _input_trade_initial_guess(p: VerticalParams, entry_masses=None):
     both countries; the guess then uses r = L_j / L_i and Newton reports
     ``converged=False``.
     """
-    s, k = p.sigma, p.k
     if entry_masses is not None:
         return _input_trade_guess_given_N(jnp.asarray(entry_masses, dtype=float), p), jnp.asarray(True)
-    log_ratio, found = _bracket_log_ratio(lambda lr: _log_entry_ratio_gap(lr, p), jnp.log(p.L[1] / p.L[0]))
-    level = (s - 1.0) / (k * s) * ((s - 1.0) / s * p.beta * p.L[0]) / p.f_E[0]
-    N = _entry_masses_from_ratio(log_ratio, level, _input_trade_guess_given_N, _input_trade_blocks, p)
-    return _input_trade_guess_given_N(N, p), found
+    return _reduced_form_guess(p, _input_trade_guess_given_N, _input_trade_blocks)
 
 
 class InputTradeEquilibrium(eqx.Module):
@@ -534,17 +543,7 @@ def final_trade_initial_guess(p: VerticalParams):
 
 def _final_trade_initial_guess(p: VerticalParams):
     """Reduced form at the upstream entry-mass ratio consistent with market clearing, and whether it exists."""
-    s, k = p.sigma, p.k
-
-    def gap(log_ratio):
-        N = jnp.stack([jnp.ones_like(log_ratio), jnp.exp(log_ratio)])
-        N_new = _final_trade_blocks(_final_trade_guess_given_N(N, p), p)["N_E"]
-        return jnp.where(jnp.all(N_new > 0), jnp.log(N_new[1] / N_new[0]) - log_ratio, jnp.nan)
-
-    log_ratio, found = _bracket_log_ratio(gap, jnp.log(p.L[1] / p.L[0]))
-    level = (s - 1.0) / (k * s) * ((s - 1.0) / s * p.beta * p.L[0]) / p.f_E[0]
-    N = _entry_masses_from_ratio(log_ratio, level, _final_trade_guess_given_N, _final_trade_blocks, p)
-    return _final_trade_guess_given_N(N, p), found
+    return _reduced_form_guess(p, _final_trade_guess_given_N, _final_trade_blocks)
 
 
 class FinalTradeEquilibrium(eqx.Module):
