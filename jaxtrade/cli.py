@@ -138,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_replicate(sub)
     _add_vertical(sub)
+    from jaxtrade.cli_multiproduct import add_parser as _add_multiproduct
+    from jaxtrade.cli_proximity import add_parser as _add_proximity
+    from jaxtrade.cli_sunk_cost import add_parser as _add_sunk_cost
+
+    _add_multiproduct(sub)
+    _add_proximity(sub)
+    _add_sunk_cost(sub)
     return parser
 
 

@@ -88,7 +88,10 @@ def register(name: str):
 
 def replicate(out_dir: pathlib.Path, papers: list[str] | None = None, full: bool = False, echo: Callable[[str], None] = print) -> pathlib.Path:
     """Run the registered replications and write the report."""
-    import jaxtrade.replication.ara_zhang  # noqa: F401  (registers itself)
+    import jaxtrade.replication.ara_zhang  # noqa: F401  (each module registers itself)
+    import jaxtrade.replication.heo_kim_empirics  # noqa: F401
+    import jaxtrade.replication.heo_kim_model  # noqa: F401
+    import jaxtrade.replication.ruhl  # noqa: F401
 
     names = papers or list(PAPERS)
     unknown = [n for n in names if n not in PAPERS]

@@ -21,7 +21,7 @@ from jaxtrade.empirics.fixest import (
     residualize,
     shuffle_within,
 )
-from jaxtrade.empirics.fixest.demean import demean_arrays
+from jaxtrade.empirics.fixest.demean import cross_table, demean_arrays
 from jaxtrade.empirics.fixest.formula import parse_formula
 from jaxtrade.errors import ConvergenceError, SolverInfo
 
@@ -228,6 +228,46 @@ def test_demean_is_projection_and_jittable():
     out2, info2 = jitted(jnp.asarray(x), (jnp.asarray(g1), jnp.asarray(g2)), jnp.asarray(w), n_groups=(100, 30))
     np.testing.assert_allclose(np.asarray(out2), out, atol=1e-9)
     assert int(info2.iterations) > 0
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_two_way_demeaning_equals_alternating_projections(weighted):
+    """The coefficient-space two-way algorithm gives the row-space projection.
+
+    Rows repeat (firm-year, product-year) pairs across destinations, and the
+    second effect is tied to the first (a poorly connected graph), as in the
+    proximity regressions.
+    """
+    rng = np.random.default_rng(11)
+    n_pairs, repeats = 3000, 4
+    p1 = rng.integers(0, 400, n_pairs)
+    p2 = (3 * p1 + rng.integers(0, 5, n_pairs)) % 120
+    g1, g2 = np.repeat(p1, repeats), np.repeat(p2, repeats)
+    x = rng.normal(size=(len(g1), 3))
+    w = rng.uniform(0.5, 2.0, len(g1)) if weighted else None
+    ref, info_ref = demean(x, [g1, g2], w, tol=1e-13, method="alternating")
+    out, info = demean(x, [g1, g2], w, tol=1e-13, method="two_way")
+    assert bool(info.converged) and bool(info_ref.converged)
+    np.testing.assert_allclose(np.asarray(out), np.asarray(ref), atol=1e-9)
+    # it is the default for two fixed effects, and the table can be reused
+    table = cross_table(g1, g2)
+    assert table.pair_first.shape[0] <= n_pairs
+    assert np.all(np.diff(np.asarray(table.pair_first)) >= 0)
+    out_auto, _ = demean(x, [g1, g2], w, tol=1e-13, table=table)
+    np.testing.assert_allclose(np.asarray(out_auto), np.asarray(out), atol=1e-12)
+    # the result is orthogonal to both sets of dummies
+    ww = np.ones(len(g1)) if w is None else w
+    for g in (g1, g2):
+        sums = np.stack([np.bincount(g, weights=ww * np.asarray(out)[:, j]) for j in range(3)], axis=1)
+        assert np.max(np.abs(sums)) < 1e-8
+
+
+def test_demean_method_is_checked():
+    g = np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="method"):
+        demean(np.ones(4), [g, g], method="cg")
+    with pytest.raises(ValueError, match="exactly two fixed effects"):
+        demean(np.ones(4), [g], method="two_way")
 
 
 def test_demean_reports_nonconvergence():

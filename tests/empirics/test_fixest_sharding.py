@@ -32,6 +32,13 @@ SCRIPT = textwrap.dedent(
         err = float(np.max(np.abs(np.asarray(out) - np.asarray(ref))))
         assert err < 1e-10, err
         assert len(out.sharding.device_set) == 4 or out.shape[0] == n
+    import pandas as pd
+    df = pd.DataFrame({"y": x[:, 0] + 0.5 * x[:, 1], "x1": x[:, 1], "x2": x[:, 2], "g1": g1, "g2": g2, "g3": g3})
+    for fml in ("y ~ x1 + x2 | g1 + g2 + g3", "y ~ x1 + x2 | g1 + g2"):
+        ref = feols(fml, df, vcov={"CRV1": "g1"}, fixef_tol=1e-13)
+        res = feols(fml, df, vcov={"CRV1": "g1"}, fixef_tol=1e-13, devices=jax.devices())
+        assert np.max(np.abs(res.coef().to_numpy() - ref.coef().to_numpy())) < 1e-10
+        assert np.max(np.abs(res.se().to_numpy() / ref.se().to_numpy() - 1)) < 1e-8
     print("OK")
     """
 )

@@ -19,6 +19,12 @@ The iteration stops when the change of a plain sweep, max |T(T(x)) - T(x)|,
 is at most ``tol`` times the column's scale (max |x| of the input column, or
 1 if the column is zero). With one fixed effect a single projection is exact.
 
+With exactly two fixed effects the same Gauss-Seidel sweeps run on the
+coefficients instead of the rows (:func:`demean_two_way_arrays`, fixest's
+two-effect algorithm): one pass over the rows forms the level sums and the
+sparse cross table of the two effects, and every later sweep costs
+O(distinct level pairs), which is often several times smaller than N.
+
 Group sums are ``jax.ops.segment_sum`` over int32 codes (float64 scatter-add);
 the whole loop is one ``lax.while_loop`` inside ``jit``, compiled once per
 (shape, level counts) and reused, e.g. across PPML iterations.
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from jaxtrade import _config  # noqa: F401  (float64 before any array)
 
@@ -129,6 +136,110 @@ def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFA
     return out, info
 
 
+class CrossTable(NamedTuple):
+    """Sparse cross-tabulation of two fixed effects (host-built, reused across calls).
+
+    Each row of the data belongs to one *pair* (level of the first fixed
+    effect, level of the second); ``pair_of_row`` codes it, and
+    ``pair_first`` / ``pair_second`` give each pair's two levels, pairs
+    sorted by the first level (so its group sums take the sorted path). The number
+    of pairs is at most N and usually much smaller (e.g. firm-year x
+    product-year pairs repeat across destinations), which is what makes the
+    two-way algorithm of :func:`demean_two_way_arrays` cheap.
+    """
+
+    pair_of_row: jax.Array  # (N,) int32
+    pair_first: jax.Array  # (n_pairs,) int32
+    pair_second: jax.Array  # (n_pairs,) int32
+
+
+def cross_table(first, second, n_second: int | None = None) -> CrossTable:
+    """Build the :class:`CrossTable` of two integer-coded fixed effects (NumPy, O(N) hashing)."""
+    import pandas as pd
+
+    first = np.asarray(first, dtype=np.int64)
+    second = np.asarray(second, dtype=np.int64)
+    if first.shape != second.shape or first.ndim != 1:
+        raise ValueError("cross_table: the two fixed effects must be 1-D code vectors of equal length")
+    if n_second is None:
+        n_second = int(second.max()) + 1 if len(second) else 1
+    pair_of_row, pair_keys = pd.factorize(first * int(n_second) + second, sort=True)
+    return CrossTable(
+        pair_of_row=jnp.asarray(pair_of_row.astype(np.int32)),
+        pair_first=jnp.asarray((pair_keys // n_second).astype(np.int32)),
+        pair_second=jnp.asarray((pair_keys % n_second).astype(np.int32)),
+    )
+
+
+@functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
+def demean_two_way_arrays(x, group_ids, weights, table: CrossTable, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
+    """Two fixed effects: alternating projections on the coefficients, through the cross table.
+
+    The demeaned ``x`` is ``x - a[g1] - b[g2]`` where ``(a, b)`` solve the
+    weighted normal equations ``W1 a + C b = S1`` and ``C' a + W2 b = S2``
+    (``W_k`` level weights, ``S_k`` level sums of ``w x``, ``C`` the
+    weighted cross table). Alternating projections in row space are block
+    Gauss-Seidel on these equations (Guimaraes and Portugal 2010; fixest's
+    two-fixed-effect algorithm), so each sweep
+
+        a = (S1 - C b) / W1,   b = (S2 - C' a) / W2
+
+    costs O(pairs) instead of O(N) once ``S1``, ``S2`` and ``C`` are formed
+    in one pass over the rows. The map ``b -> b'`` is accelerated by
+    Irons-Tuck exactly as in :func:`demean_arrays`. It stops when the change
+    of a plain sweep, ``2 max |b'' - b'|`` (a bound on the row-space change,
+    since ``|a' - a| <= max |b' - b|``), is at most ``tol`` times the
+    column's scale. Same arguments and returns as :func:`demean_arrays`,
+    plus the :class:`CrossTable` of ``group_ids``.
+    """
+    x = jnp.asarray(x)
+    g1, g2 = group_ids
+    n1, n2 = n_groups
+    n_pairs = table.pair_first.shape[0]
+    w_rows = jnp.ones(x.shape[0], dtype=x.dtype) if weights is None else weights
+    pair_weight = jax.ops.segment_sum(w_rows, table.pair_of_row, num_segments=n_pairs)
+    inv1, inv2 = _group_weights_inverse((g1, g2), weights, n_groups, x.shape[0])
+    wx = x if weights is None else x * weights[:, None]
+    s1 = jax.ops.segment_sum(wx, g1, num_segments=n1)
+    s2 = jax.ops.segment_sum(wx, g2, num_segments=n2)
+    scale = jnp.max(jnp.abs(x), axis=0)
+    scale = jnp.where(scale > 0, scale, 1.0)
+    pf, ps = table.pair_first, table.pair_second
+    cw = pair_weight[:, None]
+
+    def first_given_second(b):
+        return (s1 - jax.ops.segment_sum(cw * b[ps], pf, num_segments=n1, indices_are_sorted=True)) * inv1[:, None]
+
+    def sweep(b):
+        a = first_given_second(b)
+        return (s2 - jax.ops.segment_sum(cw * a[pf], ps, num_segments=n2)) * inv2[:, None]
+
+    def cond(state):
+        it, _, resid = state
+        return (it < maxiter) & ~(resid <= tol)
+
+    def body(state):
+        it, b, _ = state
+        gb = sweep(b)
+        ggb = sweep(gb)
+        d1 = ggb - gb
+        d2 = d1 - (gb - b)
+        num = jnp.sum(d1 * d2, axis=0)
+        den = jnp.sum(d2 * d2, axis=0)
+        step = jnp.where(den > 0, num / jnp.where(den > 0, den, 1.0), 0.0)
+        step = jnp.where(jnp.isfinite(step), step, 0.0)
+        resid = jnp.max(2.0 * jnp.max(jnp.abs(d1), axis=0) / scale)
+        return it + 1, ggb - step[None, :] * d1, resid
+
+    b0 = jnp.zeros((n2, x.shape[1]), dtype=x.dtype)
+    state = (jnp.asarray(0, dtype=jnp.int32), b0, jnp.asarray(jnp.inf, dtype=x.dtype))
+    iterations, b, resid = jax.lax.while_loop(cond, body, state)
+    a = first_given_second(b)
+    out = x - a[g1] - b[g2]
+    info = SolverInfo(iterations=iterations, residual=resid, converged=converged_flag(resid, tol))
+    return out, info
+
+
 def as_group_tuple(group_ids) -> tuple[np.ndarray, ...]:
     """Normalise fixed-effect codes to a tuple of int32 vectors."""
     if isinstance(group_ids, np.ndarray) or isinstance(group_ids, jax.Array):
@@ -147,6 +258,8 @@ def demean(
     n_groups: Sequence[int] | None = None,
     tol: float = DEFAULT_TOL,
     maxiter: int = DEFAULT_MAXITER,
+    method: str = "auto",
+    table: CrossTable | None = None,
 ):
     """Demean ``x`` by one or more fixed effects (weighted least-squares residual).
 
@@ -165,6 +278,15 @@ def demean(
         Convergence tolerance on the relative change of a sweep.
     maxiter : int
         Maximum number of accelerated iterations.
+    method : ``"auto"`` (default), ``"two_way"`` or ``"alternating"``
+        ``"two_way"`` (two fixed effects only) iterates on the coefficients
+        through the sparse cross table of the two effects
+        (:func:`demean_two_way_arrays`); ``"alternating"`` projects the rows
+        (:func:`demean_arrays`). ``"auto"`` takes ``"two_way"`` for exactly
+        two fixed effects. Both give the same projection up to ``tol``.
+    table : CrossTable, optional
+        Precomputed :func:`cross_table` of the two fixed effects (reuse it
+        across calls on the same sample; built here if omitted).
 
     Returns
     -------
@@ -178,15 +300,28 @@ def demean(
     groups = as_group_tuple(group_ids)
     if n_groups is None:
         n_groups = tuple(int(np.max(g)) + 1 if len(g) else 0 for g in groups)
-    out, info = demean_arrays(
-        x,
-        tuple(jnp.asarray(g) for g in groups),
-        None if weights is None else jnp.asarray(weights, dtype=x.dtype),
-        tuple(int(n) for n in n_groups),
-        tol,
-        int(maxiter),
-    )
+    n_groups = tuple(int(n) for n in n_groups)
+    method = resolve_method(method, len(groups))
+    codes = tuple(jnp.asarray(g) for g in groups)
+    w = None if weights is None else jnp.asarray(weights, dtype=x.dtype)
+    if method == "two_way":
+        if table is None:
+            table = cross_table(groups[0], groups[1], n_groups[1])
+        out, info = demean_two_way_arrays(x, codes, w, table, n_groups, tol, int(maxiter))
+    else:
+        out, info = demean_arrays(x, codes, w, n_groups, tol, int(maxiter))
     return (out[:, 0] if squeeze else out), info
+
+
+def resolve_method(method: str, n_fixed_effects: int) -> str:
+    """Check a demeaning ``method`` name and resolve ``"auto"`` for ``n_fixed_effects`` effects."""
+    if method not in ("auto", "two_way", "alternating"):
+        raise ValueError(f"method must be 'auto', 'two_way' or 'alternating', got {method!r}")
+    if method == "two_way" and n_fixed_effects != 2:
+        raise ValueError(f"method='two_way' needs exactly two fixed effects, got {n_fixed_effects}")
+    if method == "auto":
+        return "two_way" if n_fixed_effects == 2 else "alternating"
+    return method
 
 
 def demean_sharded(

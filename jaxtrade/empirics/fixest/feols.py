@@ -18,6 +18,7 @@ Pipeline, as pyfixest:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 
 from jaxtrade import _config  # noqa: F401
@@ -28,7 +29,7 @@ import pandas as pd
 
 from jaxtrade.errors import check_converged
 
-from .demean import DEFAULT_MAXITER, DEFAULT_TOL, demean
+from .demean import DEFAULT_MAXITER, DEFAULT_TOL, demean, demean_sharded
 from .formula import (
     Formula,
     Term,
@@ -329,6 +330,8 @@ def _fit_one(
     collin_tol: float,
     fixef_tol: float,
     fixef_maxiter: int,
+    fixef_method: str = "auto",
+    devices=None,
 ) -> FixestResult:
     sample = build_sample(formula, depvar, data, weights=weights, vcov_spec=spec, fixef_rm=fixef_rm)
     N = len(sample.y)
@@ -336,13 +339,16 @@ def _fit_one(
     info = None
     if sample.fe_codes:
         yx = np.column_stack([sample.y, sample.X])
-        demeaned, info = demean(
+        demean_fn = demean if devices is None else functools.partial(demean_sharded, devices=devices)
+        options = dict(method=fixef_method) if devices is None else {}
+        demeaned, info = demean_fn(
             yx,
             sample.fe_codes,
             w if sample.has_weights else None,
             n_groups=sample.n_groups,
             tol=fixef_tol,
             maxiter=fixef_maxiter,
+            **options,
         )
         check_converged(info, "feols demeaning", tol=fixef_tol, extra="raise fixef_maxiter or loosen fixef_tol")
         demeaned = np.asarray(demeaned)
@@ -428,6 +434,8 @@ def feols(
     collin_tol: float = 1e-9,
     fixef_tol: float = DEFAULT_TOL,
     fixef_maxiter: int = DEFAULT_MAXITER,
+    fixef_method: str = "auto",
+    devices=None,
 ):
     """OLS with high-dimensional fixed effects, with fixest/pyfixest formulas and conventions.
 
@@ -450,6 +458,15 @@ def feols(
         Tolerance of the collinearity test on ``X'X`` of the demeaned X.
     fixef_tol, fixef_maxiter :
         Demeaning tolerance (relative change of a sweep) and iteration cap.
+    fixef_method : ``"auto"`` (default), ``"two_way"`` or ``"alternating"``
+        Demeaning algorithm (see :func:`jaxtrade.empirics.fixest.demean`):
+        with two fixed effects ``"auto"`` iterates on the coefficients
+        through their sparse cross table, otherwise on the rows.
+    devices : sequence of jax devices, optional
+        Shard the rows over these devices for the demeaning
+        (:func:`~jaxtrade.empirics.fixest.demean_sharded`, alternating
+        projections with group sums combined across shards). The estimates
+        equal the single-device ones up to summation order.
 
     Returns
     -------
@@ -477,6 +494,8 @@ def feols(
             collin_tol=collin_tol,
             fixef_tol=fixef_tol,
             fixef_maxiter=fixef_maxiter,
+            fixef_method=fixef_method,
+            devices=devices,
         )
         for dep in formula.depvars
     ]

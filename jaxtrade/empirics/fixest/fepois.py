@@ -41,7 +41,7 @@ from scipy.special import gammaln
 
 from jaxtrade.errors import SolverInfo, check_converged, converged_flag
 
-from .demean import DEFAULT_MAXITER, DEFAULT_TOL, demean, demean_arrays
+from .demean import DEFAULT_MAXITER, DEFAULT_TOL, cross_table, demean, demean_arrays, demean_two_way_arrays
 from .feols import build_sample, drop_collinear, make_vcov, refit_vcov_factory
 from .formula import parse_formula
 from .results import FixestResult
@@ -58,7 +58,7 @@ def poisson_deviance(y, mu, weights=None):
 
 
 @functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
-def irls_step(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter):
+def irls_step(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter, table=None):
     """One IRLS iteration of PPML with fixed effects (jit-compiled).
 
     Parameters
@@ -67,6 +67,8 @@ def irls_step(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter):
     eta, mu : (N,) linear predictor and mean from the previous iteration.
     group_ids, n_groups : fixed-effect codes and level counts (static).
     tol, maxiter : demeaning tolerance and iteration cap.
+    table : CrossTable of the two fixed effects (two-way demeaning), or None
+        (alternating projections).
 
     Returns
     -------
@@ -78,7 +80,10 @@ def irls_step(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter):
     combined = user_weights * mu
     zx = jnp.concatenate([z[:, None], X], axis=1)
     if group_ids:
-        zx_resid, info = demean_arrays(zx, group_ids, combined, n_groups, tol, maxiter)
+        if table is not None:
+            zx_resid, info = demean_two_way_arrays(zx, group_ids, combined, table, n_groups, tol, maxiter)
+        else:
+            zx_resid, info = demean_arrays(zx, group_ids, combined, n_groups, tol, maxiter)
     else:
         zx_resid = zx
         info = SolverInfo(jnp.asarray(0, jnp.int32), jnp.asarray(0.0), jnp.asarray(True))
@@ -151,6 +156,7 @@ def _fit_one(formula, depvar, data, *, spec, weights, ssc, fixef_rm, collin_tol,
     w = jnp.asarray(sample.weights)
     groups = tuple(jnp.asarray(c) for c in sample.fe_codes)
     n_groups = sample.n_groups
+    table = cross_table(sample.fe_codes[0], sample.fe_codes[1], n_groups[1]) if len(groups) == 2 else None
 
     mean_y = jnp.mean(y)
     mu = (y + mean_y) / 2.0
@@ -162,7 +168,7 @@ def _fit_one(formula, depvar, data, *, spec, weights, ssc, fixef_rm, collin_tol,
     X = sample.X
     if groups:
         x_resid, info0 = demean(X, sample.fe_codes, sample.weights * np.asarray(mu), n_groups=n_groups,
-                                tol=fixef_tol, maxiter=fixef_maxiter)
+                                tol=fixef_tol, maxiter=fixef_maxiter, table=table)
         x_resid = np.asarray(x_resid)
     else:
         x_resid = X
@@ -178,7 +184,7 @@ def _fit_one(formula, depvar, data, *, spec, weights, ssc, fixef_rm, collin_tol,
     step = None
     iterations = 0
     for iterations in range(1, iwls_maxiter + 1):
-        step = irls_step(y, Xj, w, eta, mu, groups, n_groups, fixef_tol, int(fixef_maxiter))
+        step = irls_step(y, Xj, w, eta, mu, groups, n_groups, fixef_tol, int(fixef_maxiter), table)
         check_converged(step["info"], "fepois demeaning", tol=fixef_tol)
         deviance = float(step["deviance"])
         objective = float(step["objective"])

@@ -1,0 +1,147 @@
+"""Benchmark the Heo & Kim (2025) proximity pipeline, stage by stage, and a dense NumPy proximity stage.
+
+Stages: generate the synthetic panel, validate, build (index, RCA eq. 1,
+C = M'M and phi eq. 2, candidates and outcome, leave-one-out basket sums for
+EBP/EBP^w/HSP/IOP), then Table 2 columns (1) and (3). For each stage the
+wall time and the process's peak resident memory so far (``ru_maxrss``) are
+recorded. ``--dense`` also runs a dense pandas/NumPy implementation of the
+proximity + EBP stage (per destination-year dense M, C = M'M by BLAS,
+leave-one-out by downdating) on the same panel, checks that its EBP agrees
+and reports the speed ratio.
+
+Usage::
+
+    python benchmarks/bench_proximity.py --preset small --dense
+    python benchmarks/bench_proximity.py --preset paper [--firms 32000] [--no-regressions]
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import resource
+import sys
+import time
+import warnings
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from _machine import machine_info, print_table, write_result  # noqa: E402
+
+from jaxtrade.empirics.proximity import ProximityOptions, build_proximity_table, generate_panel, get_config, validate_panel  # noqa: E402
+from jaxtrade.empirics.proximity import tables  # noqa: E402
+
+
+def peak_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def dense_ebp(panel: pd.DataFrame, min_support: int = 5) -> pd.DataFrame:
+    """Dense pandas/NumPy leave-one-out EBP (eq. 3) per destination-year; a reference implementation.
+
+    For every cell: dense firm x product presence M, C = M'M (BLAS), u;
+    for every (firm, candidate, basket product) the downdated
+    ``C_ip / max(u_i - m_fi, u_p)`` with the support rule on ``u - m_f``.
+    """
+    products = np.sort(panel["product"].unique())
+    P = len(products)
+    pid = pd.Series(np.arange(P), index=products)
+    years = np.sort(panel["year"].unique())
+    world = panel[["firm", "year", "product"]].drop_duplicates()
+    out = []
+    for (d, t), g in panel.groupby(["destination", "year"], sort=True):
+        if t + 1 not in years:
+            continue
+        firms, fi = np.unique(g["firm"].to_numpy(), return_inverse=True)
+        pi = pid.loc[g["product"]].to_numpy()
+        share = g["value"].to_numpy() / g.groupby("firm")["value"].transform("sum").to_numpy()
+        mean_share = np.bincount(pi, weights=share, minlength=P) / len(firms)
+        m = share / mean_share[pi] > 1
+        M = np.zeros((len(firms), P))
+        M[fi[m], pi[m]] = 1.0
+        C = M.T @ M
+        u = M.sum(axis=0)
+        cand = world[world["year"] == t].merge(pd.DataFrame({"firm": firms}), on="firm")
+        here = pd.DataFrame({"firm": g["firm"].to_numpy(), "product": g["product"].to_numpy(), "i": pi, "m": m})
+        cand = cand.merge(here[["firm", "product"]], on=["firm", "product"], how="left", indicator=True)
+        cand = cand[cand["_merge"] == "left_only"].drop(columns="_merge")
+        cand["p"] = pid.loc[cand["product"]].to_numpy()
+        trip = cand.merge(here[["firm", "i", "m"]], on="firm")
+        i, p, mf = trip["i"].to_numpy(), trip["p"].to_numpy(), trip["m"].to_numpy().astype(float)
+        ui = u[i] - mf
+        sup = (ui >= min_support) & (u[p] >= min_support)
+        den = np.maximum(ui, u[p])
+        phi = np.where(sup & (den > 0), C[i, p] / np.where(den > 0, den, 1), 0.0)
+        trip["phi"] = phi
+        e = trip.groupby(["firm", "product"], sort=False)["phi"].mean().rename("ebp_dense").reset_index()
+        out.append(e.assign(destination=d, year=t))
+    return pd.concat(out, ignore_index=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", default="small", choices=["tiny", "small", "paper"])
+    ap.add_argument("--firms", type=int, default=None, help="override the preset's number of firms")
+    ap.add_argument("--dense", action="store_true", help="also time the dense NumPy proximity stage")
+    ap.add_argument("--no-regressions", action="store_true")
+    ap.add_argument("--once", action="store_true", help="skip the second (compiled) build, to save memory")
+    ap.add_argument("--name", default=None, help="result file name (default proximity_<preset>)")
+    args = ap.parse_args()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    overrides = {"n_firms": args.firms} if args.firms else {}
+    cfg = get_config(args.preset, **overrides)
+    stages = []
+
+    def stage(name, fn):
+        t0 = time.perf_counter()
+        out = fn()
+        stages.append({"stage": name, "seconds": round(time.perf_counter() - t0, 3), "peak_rss_gib": round(peak_gib(), 3)})
+        print(stages[-1], flush=True)
+        return out
+
+    sp = stage("generate", lambda: generate_panel(cfg))
+    panel, _ = stage("validate", lambda: validate_panel(sp.panel))
+    res = stage("build (proximity + EBP + candidates)", lambda: build_proximity_table(panel, sp.inputs, validate=False))
+    for k, v in res.timings.items():
+        stages.append({"stage": f"  build: {k}", "seconds": round(v, 3), "peak_rss_gib": None})
+    if not args.once:  # second build: without JIT compilation
+        del res
+        res = stage("build again (compiled)", lambda: build_proximity_table(panel, sp.inputs, validate=False))
+        for k, v in res.timings.items():
+            stages.append({"stage": f"  build again: {k}", "seconds": round(v, 3), "peak_rss_gib": None})
+    counts, timings = res.counts, res.timings
+    keep = ["firm", "product", "destination", "year", "introduction", "ebp", "ebp_w", "hsp", "iop",
+            "firm_year", "product_year", "firm_destination"]  # fmt: skip
+    table = res.table[keep].copy()
+    del sp, res  # free the panel copy, phi and unused columns before the regressions
+    if not args.dense:
+        del panel
+    import gc
+
+    gc.collect()
+    if not args.no_regressions:
+        specs = {k: v for k, v in tables.TABLE2_SPECS.items() if k in ("(1) EBP", "(3) EBP+HSP+IOP")}
+        long, _ = stage("Table 2 columns (1) and (3)", lambda: tables.table2(table, specs))
+        print(long)
+    dense = None
+    if args.dense:
+        d = stage("dense NumPy proximity + EBP", lambda: dense_ebp(panel))
+        merged = table.merge(d, on=["firm", "product", "destination", "year"], how="inner")
+        assert len(merged) == len(table), (len(merged), len(table))
+        err = float(np.abs(merged["ebp"] - merged["ebp_dense"]).max())
+        jax_s = sum(v for k, v in timings.items() if k in ("rca", "phi", "candidates", "basket", "index", "table"))
+        dense = {"dense_seconds": stages[-1]["seconds"], "jaxtrade_build_seconds": round(jax_s, 3),
+                 "speed_ratio": round(stages[-1]["seconds"] / jax_s, 2), "max_abs_ebp_diff": err}  # fmt: skip
+        print(dense)
+    print_table(stages, ["stage", "seconds", "peak_rss_gib"])
+    name = args.name or f"proximity_{args.preset}" + (f"_{args.firms}firms" if args.firms else "")
+    path = write_result(name, {"config": cfg.__dict__, "counts": counts, "stages": stages, "dense": dense,
+                               "options": ProximityOptions().__dict__})  # fmt: skip
+    print("written", path, machine_info()["backend"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""``jaxtrade sunk-cost``: Ruhl (2008) steady states, the stochastic solve and the time-series experiment.
+
+Wire into ``jaxtrade/cli.py``'s ``build_parser()`` with
+``from jaxtrade.cli_sunk_cost import add_parser as _add_sunk_cost; _add_sunk_cost(sub)``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def _common(p):
+    p.add_argument("--n-phi", type=int, default=200, help="productivity grid size (paper: 200)")
+    p.add_argument("--n-kappa", type=int, default=200, help="entry-cost grid size (paper: 200)")
+    p.add_argument("--tau", type=float, default=0.05)
+    p.add_argument("--calibrate-labor", action="store_true",
+                   help="re-calibrate L to trade/output 0.091 on this grid (the default L is calibrated on 200 x 200)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
+
+def add_parser(sub) -> None:
+    """Add ``sunk-cost`` with subcommands steady-state, krusell-smith, time-series."""
+    top = sub.add_parser("sunk-cost", help="Ruhl (2008) export entry costs and the elasticity puzzle")
+    ss = top.add_subparsers(dest="sunk_cost_command")
+    a = ss.add_parser("steady-state", help="Table 3: remove the tariff, with and without entry costs")
+    _common(a)
+    a.set_defaults(func=_cmd_steady_state)
+    b = ss.add_parser("krusell-smith", help="solve the stochastic model (forecasting-rule loop, Appendix 1)")
+    _common(b)
+    b.add_argument("--periods", type=int, default=3000)
+    b.add_argument("--burn", type=int, default=500)
+    b.add_argument("--damping", type=float, default=0.1)
+    b.add_argument("--max-outer", type=int, default=400)
+    b.set_defaults(func=_cmd_ks)
+    c = ss.add_parser("time-series", help="section 6.1: Armington regressions on simulated economies")
+    _common(c)
+    c.add_argument("--economies", type=int, default=250)
+    c.add_argument("--periods", type=int, default=300)
+    c.add_argument("--drop", type=int, default=50)
+    c.add_argument("--damping", type=float, default=0.1)
+    c.add_argument("--max-outer", type=int, default=400)
+    c.set_defaults(func=_cmd_ts)
+    top.set_defaults(func=lambda args: (top.print_help(), 0)[1])
+
+
+def _params(args):
+    from jaxtrade.models import sunk_cost as sc
+
+    p = sc.ruhl_params(n_phi=args.n_phi, n_kappa=args.n_kappa, tau=args.tau)
+    if args.calibrate_labor:
+        p = sc.calibrate_labor(p, tol=1e-8)
+    return p
+
+
+def _emit(obj, args, lines):
+    if args.json:
+        print(json.dumps(obj))
+    else:
+        print("\n".join(lines))
+
+
+def _cmd_steady_state(args) -> int:
+    from jaxtrade.errors import ConvergenceError
+    from jaxtrade.models import sunk_cost as sc
+
+    try:
+        p = _params(args)
+        t = sc.table3(p)
+    except (ValueError, ConvergenceError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    keys = ("exports_pct", "imports_to_domestic_pct", "exporting_plants_pp", "implied_sigma", "implied_sigma_log",
+            "trade_output_before", "exporter_share_before")  # fmt: skip
+    out = {m: {k: t[m][k] for k in keys} for m in ("entry_costs", "no_entry_costs")}
+    out["L"] = float(p.L)
+    out["paper"] = sc.PAPER_TABLE3
+    lines = [f"{'Table 3':28s} {'entry costs':>12s} {'paper':>8s} {'no entry':>10s} {'paper':>8s}"]
+    paper_key = {"exports_pct": "exports_pct", "imports_to_domestic_pct": "imports_to_domestic_pct",
+                 "exporting_plants_pp": "exporting_plants", "implied_sigma": "implied_sigma"}  # fmt: skip
+    for k in keys:
+        pp = sc.PAPER_TABLE3.get(paper_key.get(k, ""), ("", ""))
+        lines.append(f"{k:28s} {out['entry_costs'][k]:12.4f} {str(pp[0]):>8s} {out['no_entry_costs'][k]:10.4f} {str(pp[1]):>8s}")
+    _emit(out, args, lines)
+    return 0
+
+
+def _solve(args):
+    from jaxtrade.models import sunk_cost as sc
+
+    p = _params(args)
+    T = getattr(args, "periods", 3000) if args.sunk_cost_command == "krusell-smith" else 3000
+    burn = getattr(args, "burn", 500) if args.sunk_cost_command == "krusell-smith" else 500
+    return p, sc.solve_stochastic(p, T=T, burn=burn, damping=args.damping, max_outer=args.max_outer)
+
+
+def _cmd_ks(args) -> int:
+    import numpy as np
+
+    from jaxtrade.errors import ConvergenceError
+    from jaxtrade.models import sunk_cost as sc
+
+    try:
+        p, sol = _solve(args)
+    except (ValueError, ConvergenceError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    out = {
+        "states": list(sc.STATE_NAMES),
+        "log_a_d": np.asarray(sol.log_a_d).tolist(), "log_a_x": np.asarray(sol.log_a_x).tolist(),
+        "log_Y": np.asarray(sol.log_Y).tolist(), "iterations": int(sol.info.iterations),
+        "residual": float(sol.info.residual), "converged": bool(sol.info.converged),
+        "export_share_by_state": np.asarray(sol.policy.export.mean(axis=(1, 2))).tolist(),
+    }  # fmt: skip
+    lines = [f"forecasting loop: {out['iterations']} iterations, residual {out['residual']:.2e}"]
+    for s, name in enumerate(sc.STATE_NAMES):
+        lines.append(f"{name}: log a_x home {out['log_a_x'][s][0]:.5f} foreign {out['log_a_x'][s][1]:.5f}")
+    _emit(out, args, lines)
+    return 0
+
+
+def _cmd_ts(args) -> int:
+    from jaxtrade.errors import ConvergenceError
+    from jaxtrade.models import sunk_cost as sc
+
+    try:
+        p, sol = _solve(args)
+        r = sc.time_series_experiment(p, sol, n_economies=args.economies, T=args.periods, burn=args.drop)
+    except (ValueError, ConvergenceError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    out = {k: r[k] for k in ("mean_sigma", "mean_r2", "mean_alpha", "mean_corr", "mean_sigma_ces", "corr_example")}
+    out["paper"] = sc.PAPER_TIME_SERIES
+    lines = [f"{k:16s} {v:.4f}" for k, v in out.items() if k != "paper"]
+    lines.append(f"paper: mean sigma 1.21, mean R2 0.56, Laspeyres-CES correlation 0.53")
+    _emit(out, args, lines)
+    return 0

@@ -1,0 +1,292 @@
+"""Synthetic firm-product-destination-year export panels with a planted proximity effect.
+
+The China customs data behind Heo & Kim (2025, section 2) are confidential.
+:func:`generate_panel` simulates a panel in the schema of
+:mod:`jaxtrade.empirics.proximity.schema`, deterministic given the seed,
+so that every stage of the pipeline runs, is validated and is benchmarked
+without private data.
+
+Data-generating process
+-----------------------
+* **Products.** ``n_products`` HS6 codes in ``n_chapters`` HS2 chapters,
+  each chapter split into HS4 headings of up to ``codes_per_heading``
+  HS6 codes. Products are grouped into *planted clusters* of
+  ``cluster_size`` products that are contiguous in code order (so the
+  clusters nest in the HS hierarchy); a share ``misfiled_share`` of products
+  is moved to a random other cluster, so the clusters are not fully
+  recoverable from the HS codes (HSP) alone.
+* **True proximity** ``A_ij = 1`` if ``i`` and ``j`` share a cluster,
+  else 0. The true basket proximity of a product ``k`` not exported by
+  firm ``f`` to ``d`` at ``t`` is ``prox = (1/|S_fdt|) sum_{i in S_fdt} A_ik``
+  (0 for an empty basket), the analogue of eq. (3) with the true matrix.
+* **Inputs.** A product x input matrix (``n_inputs`` columns, shares
+  summing to 1): each cluster has a sparse Dirichlet input profile, mixed
+  with a chapter profile and product noise, so IOP (eq. 5) is informative
+  about clusters but not identical to them.
+* **Firms.** Pareto(``firm_pareto_shape``) sizes ``z_f`` (heavy tail); a
+  home cluster; a set of producible products ``G_f`` (its size rising with
+  ``z_f``), a share ``home_share`` drawn from the home cluster, the rest
+  from all products by popularity; a set of destinations (its size rising
+  with ``z_f``), drawn by destination size.
+* **Dynamics.** Each (firm, destination, product in ``G_f``) is exported
+  or not. After ``burn_in`` years from random initial baskets, each year an
+  exported product survives with probability ``persistence``; a product
+  not exported is introduced with probability
+  ``clip(intro_base + popularity_k + strength * prox, 0, 1)``, where
+  ``popularity_k`` is a product effect with mean zero (absorbed by
+  product-year effects). ``strength`` is the planted proximity effect on the
+  introduction probability (an LPM slope on the true ``prox``); 0 switches it off.
+* **Values.** ``z_f * size_d * scale_k * exp(noise)`` with a persistent
+  firm-destination-product lognormal effect and yearly noise.
+
+Presets: ``tiny`` (tests, about 300 firms), ``small`` (about 8,000 firms),
+``paper`` (about 128,000 firms, 55 destinations, 7 years, about 5,000 HS6
+products, about 19 million firm-candidate-destination-year rows; Heo & Kim's
+footnote 7 has 17,988,722).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+
+@dataclasses.dataclass(frozen=True)
+class SyntheticConfig:
+    """Parameters of the synthetic panel (see the module docstring for the process)."""
+
+    n_firms: int = 300
+    n_destinations: int = 6
+    n_years: int = 4
+    first_year: int = 2000
+    n_products: int = 120
+    n_chapters: int = 6
+    codes_per_heading: int = 6
+    cluster_size: int = 6
+    misfiled_share: float = 0.2
+    n_inputs: int = 12
+    io_cluster_weight: float = 0.15  # weight of the cluster's input profile (rest: chapter 0.35, noise)
+    firm_pareto_shape: float = 1.2
+    scope_mean: float = 5.0  # mean size of G_f for z_f = 1
+    scope_max: int = 40
+    home_share: float = 0.7
+    dest_mean: float = 2.0  # mean number of destinations for z_f = 1
+    initial_export_prob: float = 0.35
+    persistence: float = 0.7
+    intro_base: float = 0.03
+    popularity_sd: float = 0.01
+    strength: float = 0.3
+    burn_in: int = 3
+    value_sigma: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self):
+        checks = {
+            "n_firms": self.n_firms >= 2,
+            "n_destinations": self.n_destinations >= 1,
+            "n_years": self.n_years >= 2,
+            "n_products": self.n_products >= 2 * self.cluster_size,
+            "n_chapters": 1 <= self.n_chapters <= 97,
+            "codes_per_heading": 1 <= self.codes_per_heading <= 99,
+            "cluster_size": self.cluster_size >= 2,
+            "misfiled_share": 0.0 <= self.misfiled_share <= 1.0,
+            "n_inputs": self.n_inputs >= 2,
+            "io_cluster_weight": 0.0 <= self.io_cluster_weight <= 0.65,
+            "firm_pareto_shape": self.firm_pareto_shape > 0,
+            "scope_max": self.scope_max >= 1,
+            "home_share": 0.0 <= self.home_share <= 1.0,
+            "initial_export_prob": 0.0 < self.initial_export_prob <= 1.0,
+            "persistence": 0.0 <= self.persistence <= 1.0,
+            "intro_base": 0.0 <= self.intro_base <= 1.0,
+            "popularity_sd": self.popularity_sd >= 0,
+            "burn_in": self.burn_in >= 0,
+        }
+        bad = [k for k, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"invalid SyntheticConfig field(s) {bad}: {self}")
+        per_chapter = -(-self.n_products // self.n_chapters)
+        if -(-per_chapter // self.codes_per_heading) > 99:
+            raise ValueError(
+                f"n_products={self.n_products} needs more than 99 HS4 headings per chapter; raise n_chapters"
+            )
+
+
+PRESETS: dict[str, SyntheticConfig] = {
+    "tiny": SyntheticConfig(),
+    "small": SyntheticConfig(
+        n_firms=8_000, n_destinations=20, n_years=5, n_products=1_000, n_chapters=40, n_inputs=30
+    ),
+    "paper": SyntheticConfig(
+        n_firms=128_000, n_destinations=55, n_years=7, n_products=5_000, n_chapters=90, n_inputs=60,
+        cluster_size=8, scope_mean=12.0, dest_mean=5.0, intro_base=0.01, popularity_sd=0.005, strength=0.06,
+        io_cluster_weight=0.05,
+    ),
+}
+
+
+@dataclasses.dataclass
+class SyntheticPanel:
+    """A simulated panel and what generated it.
+
+    Attributes
+    ----------
+    panel : DataFrame in the schema (firm int64, product str, destination str, year, value).
+    inputs : DataFrame, product codes (index) x input shares, for IOP.
+    products : DataFrame with ``product``, ``cluster``, ``popularity`` (the planted truth).
+    config : the :class:`SyntheticConfig` used.
+    """
+
+    panel: pd.DataFrame
+    inputs: pd.DataFrame
+    products: pd.DataFrame
+    config: SyntheticConfig
+
+
+def get_config(preset: str | SyntheticConfig = "tiny", **overrides) -> SyntheticConfig:
+    """A preset by name (``tiny``, ``small``, ``paper``) or a config, with fields overridden."""
+    if isinstance(preset, SyntheticConfig):
+        cfg = preset
+    else:
+        if preset not in PRESETS:
+            raise ValueError(f"unknown synthetic preset {preset!r}; choose one of {sorted(PRESETS)}")
+        cfg = PRESETS[preset]
+    return dataclasses.replace(cfg, **overrides) if overrides else cfg
+
+
+def _product_codes(cfg: SyntheticConfig, rng: np.random.Generator) -> np.ndarray:
+    chapters = np.sort(rng.choice(np.arange(1, 98), size=cfg.n_chapters, replace=False))
+    per_chapter = np.full(cfg.n_chapters, cfg.n_products // cfg.n_chapters)
+    per_chapter[: cfg.n_products % cfg.n_chapters] += 1
+    codes = []
+    for ch, n in zip(chapters, per_chapter):  # loop over chapters (<= 97), not firms
+        n_head = -(-n // cfg.codes_per_heading)
+        heads = np.sort(rng.choice(np.arange(1, 100), size=n_head, replace=False))
+        for j, hd in enumerate(heads):
+            m = min(cfg.codes_per_heading, n - j * cfg.codes_per_heading)
+            subs = np.sort(rng.choice(np.arange(0, 100), size=m, replace=False))
+            codes.extend(f"{ch:02d}{hd:02d}{sb:02d}" for sb in subs)
+    return np.array(codes, dtype=object)
+
+
+def _ragged_cross(counts_a: np.ndarray, counts_b: np.ndarray):
+    """For groups g with a_g and b_g items: (g, i, j) for i < a_g, j < b_g, flattened."""
+    n = counts_a * counts_b
+    g = np.repeat(np.arange(len(n)), n)
+    start = np.repeat(np.cumsum(n) - n, n)
+    pos = np.arange(n.sum()) - start
+    b = counts_b[g]
+    return g, pos // b, pos % b
+
+
+def generate_panel(preset: str | SyntheticConfig = "tiny", **overrides) -> SyntheticPanel:
+    """Simulate a firm-product-destination-year panel (deterministic given ``seed``).
+
+    ``preset`` is ``"tiny"``, ``"small"``, ``"paper"`` or a :class:`SyntheticConfig`;
+    keyword overrides replace config fields (e.g. ``strength=0.0, seed=3``).
+    """
+    cfg = get_config(preset, **overrides)
+    rng = np.random.default_rng(cfg.seed)
+    # ---- products, clusters, inputs
+    codes = _product_codes(cfg, rng)
+    P = len(codes)
+    n_clusters = -(-P // cfg.cluster_size)
+    cluster = np.arange(P) // cfg.cluster_size
+    misfiled = rng.random(P) < cfg.misfiled_share
+    cluster[misfiled] = rng.integers(0, n_clusters, misfiled.sum())
+    chapter_of = np.unique(np.array([c[:2] for c in codes]), return_inverse=True)[1]
+    popularity = rng.normal(0.0, cfg.popularity_sd, P)
+    popularity -= popularity.mean()
+    cluster_weight = rng.pareto(1.5, n_clusters) + 1.0
+    K = cfg.n_inputs
+    cluster_profile = rng.dirichlet(np.full(K, 0.15), n_clusters)
+    chapter_profile = rng.dirichlet(np.full(K, 0.3), cfg.n_chapters)
+    w_c = cfg.io_cluster_weight
+    inputs = w_c * cluster_profile[cluster] + 0.35 * chapter_profile[chapter_of] + (0.65 - w_c) * rng.dirichlet(np.full(K, 0.5), P)
+    inputs /= inputs.sum(axis=1, keepdims=True)
+    members_order = np.argsort(cluster, kind="stable")
+    members_start = np.searchsorted(cluster[members_order], np.arange(n_clusters))
+    members_count = np.bincount(cluster, minlength=n_clusters)
+    # ---- firms
+    F = cfg.n_firms
+    z = rng.pareto(cfg.firm_pareto_shape, F) + 1.0
+    pop_clusters = np.flatnonzero(members_count > 0)
+    w = cluster_weight[pop_clusters] / cluster_weight[pop_clusters].sum()
+    home = rng.choice(pop_clusters, size=F, p=w)
+    n_draw = np.minimum(1 + rng.poisson((cfg.scope_mean - 1) * z**0.35), cfg.scope_max)
+    firm_of_draw = np.repeat(np.arange(F), n_draw)
+    from_home = rng.random(len(firm_of_draw)) < cfg.home_share
+    h = home[firm_of_draw]
+    home_pick = members_order[members_start[h] + (rng.random(len(h)) * members_count[h]).astype(np.int64)]
+    prod_p = cluster_weight[cluster] / cluster_weight[cluster].sum()
+    global_pick = rng.choice(P, size=len(h), p=prod_p)
+    fk = np.unique(firm_of_draw * P + np.where(from_home, home_pick, global_pick))
+    fk_firm, fk_prod = fk // P, fk % P
+    scope = np.bincount(fk_firm, minlength=F)
+    D = cfg.n_destinations
+    dest_size = np.sort(rng.pareto(1.5, D) + 1.0)[::-1]
+    n_dd = np.minimum(1 + rng.poisson((cfg.dest_mean - 1) * z**0.35), D)
+    # n_dd destinations per firm without replacement, by size (Gumbel top-k), in blocks of firms
+    fd_parts = []
+    for lo in range(0, F, 65_536):  # blocks bound the (firms x destinations) key matrix
+        hi = min(F, lo + 65_536)
+        keys = np.log(dest_size)[None, :] - np.log(-np.log(rng.random((hi - lo, D))))
+        ranked = np.argsort(-keys, axis=1)
+        take = np.arange(D)[None, :] < n_dd[lo:hi, None]
+        fd_parts.append(((np.arange(lo, hi)[:, None] * D) + ranked)[take])
+    fd = np.sort(np.concatenate(fd_parts))
+    fd_firm, fd_dest = fd // D, fd % D
+    n_dest = np.bincount(fd_firm, minlength=F)
+    # ---- (firm, destination, product) entries: cross of each firm's destinations and products
+    fd_start = np.cumsum(n_dest) - n_dest
+    fk_start = np.cumsum(scope) - scope
+    f_e, di, ki = _ragged_cross(n_dest, scope)
+    e_fd = fd_start[f_e] + di  # index of the (firm, destination) pair
+    e_dest = fd_dest[e_fd]
+    e_prod = fk_prod[fk_start[f_e] + ki]
+    e_clu = cluster[e_prod]
+    n_entries = len(f_e)
+    n_fd = len(fd)
+    persistent = rng.normal(0.0, cfg.value_sigma, n_entries)
+    log_scale = np.log(z)[f_e] + np.log(dest_size)[e_dest] + rng.normal(0.0, 0.5, P)[e_prod] + persistent
+
+    # group of each entry: (firm-destination, cluster); fixed over the years
+    fd_clu = np.unique(e_fd.astype(np.int64) * n_clusters + e_clu, return_inverse=True)[1]
+
+    def true_prox(x: np.ndarray) -> np.ndarray:
+        """Share of the current basket S_fdt in the entry's cluster (0 for an empty basket)."""
+        basket = np.bincount(e_fd, weights=x, minlength=n_fd)[e_fd]
+        same = np.bincount(fd_clu, weights=x)[fd_clu] - x  # excludes the product itself
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(basket > 0, same / basket, 0.0)
+
+    x = rng.random(n_entries) < cfg.initial_export_prob
+    frames = []
+    p_base = cfg.intro_base + popularity[e_prod]
+    for step in range(cfg.burn_in + cfg.n_years):  # loop over years, not firms
+        if step >= cfg.burn_in:
+            on = np.flatnonzero(x)
+            value = np.exp(log_scale[on] + rng.normal(0.0, 0.3, len(on)))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "firm": f_e[on].astype(np.int64),
+                        "product": pd.Categorical.from_codes(e_prod[on], categories=pd.Index(codes)),
+                        "destination": pd.Categorical.from_codes(e_dest[on], categories=pd.Index([f"D{d:02d}" for d in range(D)])),
+                        "year": np.full(len(on), cfg.first_year + step - cfg.burn_in, dtype=np.int64),
+                        "value": value,
+                    }
+                )
+            )
+        prox = true_prox(x.astype(np.float64))
+        keep = x & (rng.random(n_entries) < cfg.persistence)
+        p_intro = np.clip(p_base + cfg.strength * prox, 0.0, 1.0)
+        intro = ~x & (rng.random(n_entries) < p_intro)
+        x = keep | intro
+    panel = pd.concat(frames, ignore_index=True)
+    panel["product"] = panel["product"].astype(str)
+    panel["destination"] = panel["destination"].astype(str)
+    inputs_df = pd.DataFrame(inputs, index=pd.Index(codes, name="product"), columns=[f"input_{i:02d}" for i in range(K)])
+    products = pd.DataFrame({"product": codes, "cluster": cluster, "popularity": popularity})
+    return SyntheticPanel(panel=panel, inputs=inputs_df, products=products, config=cfg)

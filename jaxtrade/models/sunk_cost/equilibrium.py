@@ -1,0 +1,237 @@
+"""Period (static) equilibrium and the deterministic steady state.
+
+Within a period, the distributions of exporters and non-exporters are given
+(they are state variables, section 4), so all prices follow from
+
+* monopolistic pricing (25): p = w / (rho z phi), imports cost (1 + tau) p
+  (the tariff is an iceberg cost);
+* the CES price index (16) with the home-bias weights of eq. (4),
+  P_h^(1-sigma) = omega^sigma sum_home phi^(sigma-1) (1/(rho z_h))^(1-sigma)
+  + (1-omega)^sigma sum_foreign exporters ((1+tau) w_f / (rho z_f) / phi)^(1-sigma);
+  everything about the distributions that matters is the moment
+  m = sum mu_x phi^(rho/(1-rho)) of eq. (40) (and the same sum over all firms);
+* Cobb-Douglas spending gamma Y on differentiated goods, eq. (13), where
+  income Y = w L + Pi and profits (30) are gross profits (revenue / sigma)
+  minus the labour spent on export entry;
+* the home wage as numeraire and the foreign wage from balanced trade (31),
+  a scalar Newton root in log w_f.
+
+Firm profits are phi^(sigma-1) times profit shifters ``a_d`` (domestic sales)
+and ``a_x`` (exports), which is all the dynamic problem needs.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from jaxtrade.errors import SolverInfo, check_converged, converged_flag
+from jaxtrade.models.sunk_cost.params import SunkCostParams
+from jaxtrade.models.sunk_cost.types import TypeGrid, type_grid
+from jaxtrade.numerics.root import newton_root
+
+
+class PeriodEquilibrium(eqx.Module):
+    """Prices and aggregates of one period (arrays indexed [home, foreign]).
+
+    w: wages (w[0] = 1, the numeraire); P: CES price indices (16) of the
+    differentiated composite; Y: nominal income w L + Pi; Pi: aggregate
+    profits (30); a_d, a_x: profit shifters, a firm of productivity phi earns
+    phi^(sigma-1) a_d at home and phi^(sigma-1) a_x abroad; exports: value of
+    each country's exports; import_share: share of imports in spending on
+    differentiated goods; info: the balanced-trade root (31).
+    """
+
+    w: jax.Array
+    P: jax.Array
+    Y: jax.Array
+    Pi: jax.Array
+    a_d: jax.Array
+    a_x: jax.Array
+    exports: jax.Array
+    import_share: jax.Array
+    info: SolverInfo
+
+
+def _period_given_wage(p: SunkCostParams, log_wf, z, M, m, K):
+    """Everything of the period for a trial foreign wage (no balanced trade imposed)."""
+    s = p.sigma
+    th = s - 1.0
+    w = jnp.stack([jnp.ones_like(log_wf), jnp.exp(log_wf)])
+    c = w / (p.rho * z)  # unit cost of a phi = 1 firm
+    om_d, om_f = p.omega**s, (1.0 - p.omega) ** s
+    # D[o, d]: contribution of origin o's sellers to destination d's P_d^(1-sigma)
+    dom = om_d * c ** (-th) * M
+    frn = om_f * ((1.0 + p.tau) * c) ** (-th) * m
+    D = jnp.stack([jnp.stack([dom[0], frn[0]]), jnp.stack([frn[1], dom[1]])])
+    tot = D.sum(axis=0)  # P_d^(1-sigma)
+    share = D / tot[None, :]  # share[o, d]: share of o in d's spending
+    g = p.gamma / s
+    # Y_o = w_o (L - K_o) + (gamma/sigma) sum_d share[o, d] Y_d  -> 2x2 linear system (explicit)
+    b = w * (p.L - K)
+    A00, A01 = 1.0 - g * share[0, 0], -g * share[0, 1]
+    A10, A11 = -g * share[1, 0], 1.0 - g * share[1, 1]
+    det = A00 * A11 - A01 * A10
+    Y = jnp.stack([(A11 * b[0] - A01 * b[1]) / det, (A00 * b[1] - A10 * b[0]) / det])
+    exports = p.gamma * jnp.stack([share[0, 1] * Y[1], share[1, 0] * Y[0]])
+    revenue = p.gamma * (share * Y[None, :]).sum(axis=1)
+    Pi = revenue / s - w * K
+    a_d = g * Y * om_d * c ** (-th) / tot
+    a_x = g * Y[::-1] * om_f * ((1.0 + p.tau) * c) ** (-th) / tot[::-1]
+    P = tot ** (-1.0 / th)
+    import_share = jnp.stack([share[1, 0], share[0, 1]])
+    return w, P, Y, Pi, a_d, a_x, exports, import_share
+
+
+def period_equilibrium(p: SunkCostParams, z, M, m, K, log_wf0=0.0, tol: float = 1e-12) -> PeriodEquilibrium:
+    """Solve one period's market clearing given the firm distributions.
+
+    Parameters
+    ----------
+    z: (2,) aggregate productivity of each country.
+    M: (2,) sum over all producing firms of phi^(sigma-1) times their mass.
+    m: (2,) the same sum over exporters, eq. (40).
+    K: (2,) labour spent on export entry this period, eq. (29).
+
+    The foreign wage solves balanced trade (31) by Newton's method in log w_f;
+    ``info`` reports it (jit/vmap safe: check the flag outside).
+    """
+    z = jnp.asarray(z, dtype=float)
+
+    def resid(x, _):
+        *_, exports, _ = _period_given_wage(p, x[0], z, M, m, K)
+        return jnp.log(exports[0]) - jnp.log(exports[1])  # (31): home exports = home imports
+
+    res = newton_root(lambda x, a: jnp.atleast_1d(resid(x, a)), jnp.atleast_1d(jnp.asarray(log_wf0, dtype=float)), None, tol=tol, max_iter=50)
+    w, P, Y, Pi, a_d, a_x, exports, share = _period_given_wage(p, res.x[0], z, M, m, K)
+    return PeriodEquilibrium(w=w, P=P, Y=Y, Pi=Pi, a_d=a_d, a_x=a_x, exports=exports, import_share=share, info=res.info)
+
+
+class SteadyState(eqx.Module):
+    """Deterministic steady state (z = 1 in both countries), symmetric countries.
+
+    Attributes
+    ----------
+    grid: the type grid; export: (I, J) decision rule d(phi, kappa) in {0, 1};
+    mu_x, mu_d: (I, J) stationary masses of exporters and non-exporters
+    (beginning of period, producing firms); period: the period equilibrium;
+    gain: (I,) discounted expected gain from exporting per firm of each phi,
+    the right-hand side of the cutoff condition (32);
+    cutoff: (J,) phi-hat(kappa), the productivity at which (32) holds;
+    M, m: moments of all firms and of exporters; K: entry labour per period;
+    V_x: (I,) exporter value (26); V_d: (I, J) non-exporter value (27);
+    trade_output: exports / differentiated-goods output (Table 2);
+    exporter_share: mass of exporters among producing firms;
+    info: the fixed point in the export profit shifter (bisection).
+    """
+
+    grid: TypeGrid
+    export: jax.Array
+    mu_x: jax.Array
+    mu_d: jax.Array
+    period: PeriodEquilibrium
+    gain: jax.Array
+    cutoff: jax.Array
+    M: jax.Array
+    m: jax.Array
+    K: jax.Array
+    V_x: jax.Array
+    V_d: jax.Array
+    trade_output: jax.Array
+    exporter_share: jax.Array
+    info: SolverInfo
+
+
+def stationary_masses(p: SunkCostParams, mass, export):
+    """Stationary exporters/non-exporters of the law of motion in section 4.5 (item 3).
+
+    mu_x' = (1-delta)[mu_x + d (mu_d + nu Phi)], mu_d' = (1-delta)(1-d)(mu_d + nu Phi)
+    with a constant decision d in {0, 1}: the fixed point per type is
+    mu_d = (1-delta)(1-d) nu Phi / (1 - (1-delta)(1-d)) and
+    mu_x = (1-delta) d (mu_d + nu Phi) / delta; with nu = delta/(1-delta) the
+    producing mass mu_x + mu_d is Phi (total one).
+    """
+    keep = (1.0 - p.delta) * (1.0 - export)
+    mu_d = keep * p.nu * mass / (1.0 - keep)
+    mu_x = (1.0 - p.delta) * export * (mu_d + p.nu * mass) / p.delta
+    return mu_x, mu_d
+
+
+def _ss_given_ax(p: SunkCostParams, grid: TypeGrid, log_ax):
+    """Steady-state objects implied by a trial export profit shifter a_x (both countries)."""
+    th = p.sigma - 1.0
+    R = p.beta * (1.0 - p.delta)
+    phith = grid.phi**th
+    gain = R * jnp.exp(log_ax) * phith / (1.0 - R)  # (32) in steady state: R (V_x - V_d) = R pi_x / (1 - R)
+    if p.entry_costs:
+        export = (gain[:, None] >= grid.kappa[None, :]).astype(float)
+    else:
+        export = jnp.ones_like(grid.mass)
+    mu_x, mu_d = stationary_masses(p, grid.mass, export)
+    M = jnp.sum((mu_x + mu_d) * phith[:, None])
+    m = jnp.sum(mu_x * phith[:, None])
+    # entry labour: non-exporters and entrants who switch pay kappa (29)
+    kap = grid.kappa[None, :] if p.entry_costs else 0.0
+    K = jnp.sum(export * (mu_d + p.nu * grid.mass) * kap)
+    ones = jnp.ones(2)
+    eq = period_equilibrium(p, ones, M * ones, m * ones, K * ones)
+    return eq, export, mu_x, mu_d, gain, M, m, K
+
+
+def steady_state(p: SunkCostParams, *, tol: float = 1e-13, max_iter: int = 200, check: bool = True) -> SteadyState:
+    """Deterministic steady state with symmetric countries (z_h = z_f = 1).
+
+    The export decision depends on the aggregate state only through the
+    export profit shifter a_x, and the a_x implied by the decisions (through
+    the stationary distribution and the period equilibrium) is decreasing in
+    the trial a_x, so the fixed point is bracketed and found by bisection in
+    log a_x. On a finite grid of types the map is a step function: the
+    returned point is where it crosses the 45-degree line, and
+    ``info.residual`` is the bracket width in log a_x. The balanced-trade
+    foreign wage is solved, not imposed (it is 1 by symmetry).
+    """
+    out = _steady_state(p, tol, max_iter)
+    if check:
+        check_converged(out.info, "sunk-cost steady state (bisection in a_x)", tol=tol)
+        check_converged(out.period.info, "sunk-cost steady state balanced trade (31)")
+    return out
+
+
+@jax.jit(static_argnames=("tol", "max_iter"))
+def _steady_state(p, tol, max_iter):
+    grid = type_grid(p)
+
+    def excess(log_ax):
+        eq = _ss_given_ax(p, grid, log_ax)[0]
+        return jnp.log(eq.a_x[0]) - log_ax
+
+    # a_x is bounded above by the shifter with every firm exporting and nothing spent on entry
+    lo0, hi0 = jnp.asarray(-40.0), jnp.log(p.gamma * p.L / (1.0 - p.gamma / p.sigma)) + 5.0
+
+    def body(_, br):
+        lo, hi = br
+        mid = 0.5 * (lo + hi)
+        pos = excess(mid) > 0.0
+        return jnp.where(pos, mid, lo), jnp.where(pos, hi, mid)
+
+    lo, hi = jax.lax.fori_loop(0, max_iter, body, (lo0, hi0))
+    # keep the upper end: decisions there are taken with gain >= kappa on the crossing's right
+    log_ax = jnp.where(p.entry_costs, lo, excess(lo0) + lo0)
+    eq, export, mu_x, mu_d, gain, M, m, K = _ss_given_ax(p, grid, log_ax)
+    width = jnp.where(p.entry_costs, hi - lo, jnp.abs(jnp.log(eq.a_x[0]) - log_ax))
+    info = SolverInfo(iterations=jnp.asarray(max_iter, jnp.int32), residual=width, converged=converged_flag(width, tol))
+    th = p.sigma - 1.0
+    R = p.beta * (1.0 - p.delta)
+    cutoff = ((1.0 - R) * grid.kappa / (R * eq.a_x[0])) ** (1.0 / th)
+    phith = grid.phi**th
+    V_x = phith * (eq.a_d[0] + eq.a_x[0]) / (1.0 - R)
+    V_stay = phith[:, None] * eq.a_d[0] / (1.0 - R) * jnp.ones_like(grid.mass)
+    V_go = phith[:, None] * eq.a_d[0] - grid.kappa[None, :] + R * V_x[:, None]
+    V_d = jnp.maximum(V_stay, V_go)
+    output = eq.exports[0] + p.gamma * eq.Y[0] * (1.0 - eq.import_share[0])
+    return SteadyState(
+        grid=grid, export=export, mu_x=mu_x, mu_d=mu_d, period=eq, gain=gain, cutoff=cutoff, M=M, m=m, K=K,
+        V_x=V_x, V_d=V_d, trade_output=eq.exports[0] / output, exporter_share=jnp.sum(mu_x) / jnp.sum(mu_x + mu_d),
+        info=info,
+    )  # fmt: skip
