@@ -22,7 +22,7 @@ from jaxtrade.replication.report import Section, register
 PAPER = "Heo & Kim (2025)"
 
 
-@register("heo_kim_empirics")
+@register("heo-kim-empirics")
 def run(out_dir: pathlib.Path, full: bool = False) -> Section:
     """Tables 1-2, Figure 2, footnotes 10-11 of Heo & Kim (2025) on a synthetic panel."""
     out_dir = pathlib.Path(out_dir)

@@ -9,7 +9,7 @@ import pandas as pd
 from jaxtrade.replication.report import Section, register
 
 
-@register("heo_kim_model")
+@register("heo-kim-model")
 def run(out_dir, full: bool = False) -> Section:
     """Solve the standard and NPG presets; Table 5 beside the paper's; figures 3 and 7."""
     from jaxtrade.models.multiproduct.moments import extra_moments

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 def test_section_prints_paper_values_beside_ours(tmp_path, monkeypatch):
     small = get_config("paper", n_firms=1500, n_destinations=10, n_products=600, n_chapters=30)
     monkeypatch.setattr(hk, "get_config", lambda *a, **k: small)
-    assert PAPERS["heo_kim_empirics"] is hk.run
+    assert PAPERS["heo-kim-empirics"] is hk.run
     sec = hk.run(tmp_path)
     text = sec.markdown()
     for paper_value in ["5.42", "0.3104 (0.0017)", "0.2610 (0.0015)", "0.0085 (0.00077)", "0.84", "0.61"]:

@@ -364,7 +364,7 @@ def test_replication_section(tmp_path, eq_standard, eq_npg):
     from jaxtrade.replication import heo_kim_model
     from jaxtrade.replication.report import PAPERS
 
-    assert PAPERS["heo_kim_model"] is heo_kim_model.run
+    assert PAPERS["heo-kim-model"] is heo_kim_model.run
     sec = heo_kim_model.run(tmp_path)
     text = sec.markdown()
     assert "Table 5 (standard)" in text and "Table 5 (npg)" in text
