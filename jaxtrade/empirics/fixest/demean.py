@@ -68,6 +68,39 @@ def _sweep(x, weights, group_ids, inverse_weights, n_groups):
     return x
 
 
+def _irons_tuck(sweep, v0, scale, tol, maxiter, change_bound):
+    """Iterate ``v <- sweep(v)`` with Irons-Tuck extrapolation, column by column.
+
+    Each iteration applies two sweeps, ``d1 = T(T(v)) - T(v)``,
+    ``d2 = d1 - (T(v) - v)`` and ``v <- T(T(v)) - (<d1, d2> / <d2, d2>) d1``;
+    a non-finite coefficient falls back to the plain sweep. It stops when
+    ``change_bound * max|d1|`` over each column's ``scale`` is at most ``tol``
+    (``change_bound`` turns the change of ``v`` into a bound on the change of
+    the demeaned rows). Returns the last iterate and its :class:`SolverInfo`.
+    """
+
+    def cond(state):
+        it, _, resid = state
+        return (it < maxiter) & ~(resid <= tol)
+
+    def body(state):
+        it, v, _ = state
+        gv = sweep(v)
+        ggv = sweep(gv)
+        d1 = ggv - gv
+        d2 = d1 - (gv - v)
+        num = jnp.sum(d1 * d2, axis=0)
+        den = jnp.sum(d2 * d2, axis=0)
+        step = jnp.where(den > 0, num / jnp.where(den > 0, den, 1.0), 0.0)
+        step = jnp.where(jnp.isfinite(step), step, 0.0)
+        resid = jnp.max(change_bound * jnp.max(jnp.abs(d1), axis=0) / scale)
+        return it + 1, ggv - step[None, :] * d1, resid
+
+    state = (jnp.asarray(0, dtype=jnp.int32), v0, jnp.asarray(jnp.inf, dtype=v0.dtype))
+    iterations, v, resid = jax.lax.while_loop(cond, body, state)
+    return v, SolverInfo(iterations=iterations, residual=resid, converged=converged_flag(resid, tol))
+
+
 @functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
 def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
     """Jit-compiled demeaning core (see :func:`demean` for the friendly wrapper).
@@ -111,29 +144,7 @@ def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFA
         )
         return out, info
 
-    def cond(state):
-        it, _, resid = state
-        return (it < maxiter) & ~(resid <= tol)
-
-    def body(state):
-        it, v, _ = state
-        gv = sweep(v)
-        ggv = sweep(gv)
-        d1 = ggv - gv
-        d2 = d1 - (gv - v)
-        num = jnp.sum(d1 * d2, axis=0)
-        den = jnp.sum(d2 * d2, axis=0)
-        step = jnp.where(den > 0, num / jnp.where(den > 0, den, 1.0), 0.0)
-        # A non-finite extrapolation coefficient falls back to the plain sweep.
-        step = jnp.where(jnp.isfinite(step), step, 0.0)
-        v_new = ggv - step[None, :] * d1
-        resid = jnp.max(jnp.max(jnp.abs(d1), axis=0) / scale)
-        return it + 1, v_new, resid
-
-    state = (jnp.asarray(0, dtype=jnp.int32), x, jnp.asarray(jnp.inf, dtype=x.dtype))
-    iterations, out, resid = jax.lax.while_loop(cond, body, state)
-    info = SolverInfo(iterations=iterations, residual=resid, converged=converged_flag(resid, tol))
-    return out, info
+    return _irons_tuck(sweep, x, scale, tol, maxiter, change_bound=1.0)
 
 
 class CrossTable(NamedTuple):
@@ -214,30 +225,10 @@ def demean_two_way_arrays(x, group_ids, weights, table: CrossTable, n_groups, to
         a = first_given_second(b)
         return (s2 - jax.ops.segment_sum(cw * a[pf], ps, num_segments=n2)) * inv2[:, None]
 
-    def cond(state):
-        it, _, resid = state
-        return (it < maxiter) & ~(resid <= tol)
-
-    def body(state):
-        it, b, _ = state
-        gb = sweep(b)
-        ggb = sweep(gb)
-        d1 = ggb - gb
-        d2 = d1 - (gb - b)
-        num = jnp.sum(d1 * d2, axis=0)
-        den = jnp.sum(d2 * d2, axis=0)
-        step = jnp.where(den > 0, num / jnp.where(den > 0, den, 1.0), 0.0)
-        step = jnp.where(jnp.isfinite(step), step, 0.0)
-        resid = jnp.max(2.0 * jnp.max(jnp.abs(d1), axis=0) / scale)
-        return it + 1, ggb - step[None, :] * d1, resid
-
     b0 = jnp.zeros((n2, x.shape[1]), dtype=x.dtype)
-    state = (jnp.asarray(0, dtype=jnp.int32), b0, jnp.asarray(jnp.inf, dtype=x.dtype))
-    iterations, b, resid = jax.lax.while_loop(cond, body, state)
+    b, info = _irons_tuck(sweep, b0, scale, tol, maxiter, change_bound=2.0)
     a = first_given_second(b)
-    out = x - a[g1] - b[g2]
-    info = SolverInfo(iterations=iterations, residual=resid, converged=converged_flag(resid, tol))
-    return out, info
+    return x - a[g1] - b[g2], info
 
 
 def as_group_tuple(group_ids) -> tuple[np.ndarray, ...]:
