@@ -19,6 +19,12 @@ def _common(p):
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
 
+def _forecast_loop_options(parser) -> None:
+    """Options of the forecasting-rule loop shared by ``krusell-smith`` and ``time-series``."""
+    parser.add_argument("--damping", type=float, default=0.1)
+    parser.add_argument("--max-outer", type=int, default=400)
+
+
 def add_parser(sub) -> None:
     """Add ``sunk-cost`` with subcommands steady-state, krusell-smith, time-series."""
     top = sub.add_parser("sunk-cost", help="Ruhl (2008) export entry costs and the elasticity puzzle")
@@ -30,16 +36,14 @@ def add_parser(sub) -> None:
     _common(b)
     b.add_argument("--periods", type=int, default=3000)
     b.add_argument("--burn", type=int, default=500)
-    b.add_argument("--damping", type=float, default=0.1)
-    b.add_argument("--max-outer", type=int, default=400)
+    _forecast_loop_options(b)
     b.set_defaults(func=_cmd_ks)
     c = ss.add_parser("time-series", help="section 6.1: Armington regressions on simulated economies")
     _common(c)
     c.add_argument("--economies", type=int, default=250)
     c.add_argument("--periods", type=int, default=300)
     c.add_argument("--drop", type=int, default=50)
-    c.add_argument("--damping", type=float, default=0.1)
-    c.add_argument("--max-outer", type=int, default=400)
+    _forecast_loop_options(c)
     c.set_defaults(func=_cmd_ts)
     top.set_defaults(func=lambda args: (top.print_help(), 0)[1])
 
