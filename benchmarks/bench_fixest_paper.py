@@ -30,6 +30,8 @@ Usage::
     python benchmarks/bench_fixest_paper.py            # all, paper scale
     python benchmarks/bench_fixest_paper.py --rows 2e6 # smaller LPM
     python benchmarks/bench_fixest_paper.py --only lpm --no-pyfixest
+    python benchmarks/bench_fixest_paper.py --only lpm --no-pyfixest \
+        --pyfixest-from benchmarks/results/fixest_paper_lpm.json --name fixest_paper_lpm
 """
 
 from __future__ import annotations
@@ -211,7 +213,19 @@ def main(argv=None) -> dict:
     parser.add_argument("--no-pyfixest", action="store_true")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--name", default="fixest_paper")
+    parser.add_argument(
+        "--pyfixest-from",
+        help="with --no-pyfixest: take the pyfixest rows (same cases and rows) from this earlier results JSON, "
+        "marked with its timestamp, instead of rerunning pyfixest (it needs about 10 GiB at 18M rows)",
+    )
     args = parser.parse_args(argv)
+    earlier = {}
+    if args.pyfixest_from:
+        old = json.loads(pathlib.Path(args.pyfixest_from).read_text())
+        stamp = old.get("machine", {}).get("timestamp_utc")
+        for r in old["results"]:
+            if r.get("library") == "pyfixest" and "error" not in r:
+                earlier[(r["case"], r["rows"])] = dict(r, reused_from=f"{args.pyfixest_from} ({stamp})")
 
     groups = args.only or ["lpm", "difficult", "ppml"]
     plan = []
@@ -230,6 +244,10 @@ def main(argv=None) -> dict:
             print(json.dumps({k: v for k, v in r.items() if k not in ("coef", "se")}), flush=True)
             rows.append(r)
             pair[lib] = r
+        key = (case, pair["jaxtrade"].get("rows"))
+        if "pyfixest" not in pair and method != "alternating" and key in earlier:
+            pair["pyfixest"] = earlier[key]
+            rows.append(pair["pyfixest"])
         if "pyfixest" in pair and "error" not in pair["pyfixest"] and "error" not in pair["jaxtrade"]:
             ours, ref = pair["jaxtrade"], pair["pyfixest"]
             ours["speedup_vs_pyfixest"] = ref["s"] / ours["s"]

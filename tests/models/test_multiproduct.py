@@ -369,7 +369,7 @@ def test_replication_section(tmp_path, eq_standard, eq_npg):
     text = sec.markdown()
     assert "Table 5 (standard)" in text and "Table 5 (npg)" in text
     assert "Share of single-product exporters" in text
-    assert all(path.exists() for path in sec.figures) and len(sec.figures) == 4
+    assert all(path.exists() for path in sec.figures) and len(sec.figures) == 10
 
 
 # ------------------------------------------------------------ simulated panel

@@ -15,9 +15,11 @@ applies the Irons-Tuck (1969) extrapolation, column by column::
     d1 = T(T(x)) - T(x),   d2 = T(T(x)) - 2 T(x) + x
     x <- T(T(x)) - (<d1, d2> / <d2, d2>) d1
 
-The iteration stops when the change of a plain sweep, max |T(T(x)) - T(x)|,
-is at most ``tol`` times the column's scale (max |x| of the input column, or
-1 if the column is zero). With one fixed effect a single projection is exact.
+The iteration stops when the change of a plain sweep, max |T(T(x)) - T(x)|
+(or max |T(x) - x| when that is already small enough, which saves the second
+sweep of a warm-started call), is at most ``tol`` times the column's scale
+(max |x| of the input column, or 1 if the column is zero). With one fixed
+effect a single projection is exact.
 
 With exactly two fixed effects the same Gauss-Seidel sweeps run on the
 coefficients instead of the rows (:func:`demean_two_way_arrays`, fixest's
@@ -33,6 +35,7 @@ the whole loop is one ``lax.while_loop`` inside ``jit``, compiled once per
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -60,41 +63,62 @@ def _group_weights_inverse(group_ids, weights, n_groups, n_rows):
 
 
 def _sweep(x, weights, group_ids, inverse_weights, n_groups):
-    """One pass of projections P_K ... P_1 over all fixed effects (``weights=None``: unit weights)."""
+    """One pass of projections P_K ... P_1 over all fixed effects (``weights=None``: unit weights).
+
+    ``x`` is column-major, shape (P, N): each column's group sums are a
+    one-dimensional scatter-add, which XLA:CPU runs faster than the
+    scatter of (N, P) rows (about 25 % per sweep at N = 1e6, P = 3).
+    """
     for codes, inv, count in zip(group_ids, inverse_weights, n_groups):
-        wx = x if weights is None else x * weights[:, None]
-        sums = jax.ops.segment_sum(wx, codes, num_segments=count)
-        x = x - (sums * inv[:, None])[codes]
+        columns = []
+        for col in x:  # P columns (a handful), not rows
+            wcol = col if weights is None else col * weights
+            sums = jax.ops.segment_sum(wcol, codes, num_segments=count)
+            columns.append(col - (sums * inv)[codes])
+        x = jnp.stack(columns)
     return x
 
 
-def _irons_tuck(sweep, v0, scale, tol, maxiter, change_bound):
+def _irons_tuck(sweep, v0, scale, tol, maxiter, change_bound, axis=0):
     """Iterate ``v <- sweep(v)`` with Irons-Tuck extrapolation, column by column.
 
-    Each iteration applies two sweeps, ``d1 = T(T(v)) - T(v)``,
+    Each iteration applies a sweep ``T(v)``; if its change ``change_bound *
+    max|T(v) - v|`` over each column's ``scale`` is already at most ``tol``
+    it stops at ``T(v)`` (one sweep: the usual end of a warm-started
+    demeaning). Otherwise it applies a second sweep, ``d1 = T(T(v)) - T(v)``,
     ``d2 = d1 - (T(v) - v)`` and ``v <- T(T(v)) - (<d1, d2> / <d2, d2>) d1``;
     a non-finite coefficient falls back to the plain sweep. It stops when
     ``change_bound * max|d1|`` over each column's ``scale`` is at most ``tol``
     (``change_bound`` turns the change of ``v`` into a bound on the change of
-    the demeaned rows). Returns the last iterate and its :class:`SolverInfo`.
+    the demeaned rows). ``axis`` is the axis of ``v`` that runs over rows
+    (levels); the other indexes the columns. Returns the last iterate and
+    its :class:`SolverInfo`.
     """
+
+    def col_change(d):
+        return jnp.max(change_bound * jnp.max(jnp.abs(d), axis=axis) / scale)
 
     def cond(state):
         it, _, resid = state
         return (it < maxiter) & ~(resid <= tol)
 
-    def body(state):
-        it, v, _ = state
-        gv = sweep(v)
+    def accelerate(args):
+        v, gv = args
         ggv = sweep(gv)
         d1 = ggv - gv
         d2 = d1 - (gv - v)
-        num = jnp.sum(d1 * d2, axis=0)
-        den = jnp.sum(d2 * d2, axis=0)
+        num = jnp.sum(d1 * d2, axis=axis)
+        den = jnp.sum(d2 * d2, axis=axis)
         step = jnp.where(den > 0, num / jnp.where(den > 0, den, 1.0), 0.0)
         step = jnp.where(jnp.isfinite(step), step, 0.0)
-        resid = jnp.max(change_bound * jnp.max(jnp.abs(d1), axis=0) / scale)
-        return it + 1, ggv - step[None, :] * d1, resid
+        return ggv - jnp.expand_dims(step, axis) * d1, col_change(d1)
+
+    def body(state):
+        it, v, _ = state
+        gv = sweep(v)
+        first = col_change(gv - v)
+        v_new, resid = jax.lax.cond(first <= tol, lambda args: (args[1], first), accelerate, (v, gv))
+        return it + 1, v_new, resid
 
     state = (jnp.asarray(0, dtype=jnp.int32), v0, jnp.asarray(jnp.inf, dtype=v0.dtype))
     iterations, v, resid = jax.lax.while_loop(cond, body, state)
@@ -102,7 +126,7 @@ def _irons_tuck(sweep, v0, scale, tol, maxiter, change_bound):
 
 
 @functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
-def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
+def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, x0=None):
     """Jit-compiled demeaning core (see :func:`demean` for the friendly wrapper).
 
     Parameters
@@ -120,6 +144,13 @@ def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFA
         Convergence tolerance, relative to each column's max-abs scale.
     maxiter : int (static)
         Maximum number of accelerated iterations (each costs two sweeps).
+    x0 : jax.Array, shape (N, P), optional
+        Warm start: ``x - D alpha`` for any fixed-effect coefficients
+        ``alpha`` (e.g. ``x`` minus the fixed-effect part ``x - M x_prev``
+        of an earlier, nearby problem, as in PPML iterations). Alternating
+        projections and the Irons-Tuck steps stay in the affine space
+        ``x + span(D)``, so the limit is the same projection of ``x``;
+        only the number of iterations changes. ``None``: start at ``x``.
 
     Returns
     -------
@@ -136,7 +167,7 @@ def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFA
         return _sweep(v, weights, group_ids, inverse_weights, n_groups)
 
     if len(group_ids) == 1:
-        out = sweep(x)
+        out = sweep(x.T).T
         info = SolverInfo(
             iterations=jnp.asarray(1, dtype=jnp.int32),
             residual=jnp.asarray(0.0, dtype=x.dtype),
@@ -144,7 +175,9 @@ def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFA
         )
         return out, info
 
-    return _irons_tuck(sweep, x, scale, tol, maxiter, change_bound=1.0)
+    start = x if x0 is None else x0
+    out, info = _irons_tuck(sweep, start.T, scale, tol, maxiter, change_bound=1.0, axis=1)
+    return out.T, info
 
 
 class CrossTable(NamedTuple):
@@ -183,7 +216,7 @@ def cross_table(first, second, n_second: int | None = None) -> CrossTable:
 
 
 @functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
-def demean_two_way_arrays(x, group_ids, weights, table: CrossTable, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
+def demean_two_way_arrays(x, group_ids, weights, table: CrossTable, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, b0=None):
     """Two fixed effects: alternating projections on the coefficients, through the cross table.
 
     The demeaned ``x`` is ``x - a[g1] - b[g2]`` where ``(a, b)`` solve the
@@ -201,8 +234,26 @@ def demean_two_way_arrays(x, group_ids, weights, table: CrossTable, n_groups, to
     of a plain sweep, ``2 max |b'' - b'|`` (a bound on the row-space change,
     since ``|a' - a| <= max |b' - b|``), is at most ``tol`` times the
     column's scale. Same arguments and returns as :func:`demean_arrays`,
-    plus the :class:`CrossTable` of ``group_ids``.
+    plus the :class:`CrossTable` of ``group_ids``; ``b0`` (shape
+    ``(n_groups[1], P)``, optional) warm-starts the second effect's
+    coefficients (zeros if omitted; see :func:`demean_two_way_coef`).
     """
+    out, _, info = _two_way(x, group_ids, weights, table, n_groups, tol, maxiter, b0)
+    return out, info
+
+
+@functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
+def demean_two_way_coef(x, group_ids, weights, table: CrossTable, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, b0=None):
+    """As :func:`demean_two_way_arrays`, also returning the second effect's coefficients ``b``.
+
+    Returns ``(x_demeaned, b, info)``; pass ``b`` as ``b0`` to warm-start a
+    nearby problem (same fixed effects, slightly different weights or
+    columns, e.g. the next PPML iteration). Any ``b0`` gives the same limit.
+    """
+    return _two_way(x, group_ids, weights, table, n_groups, tol, maxiter, b0)
+
+
+def _two_way(x, group_ids, weights, table, n_groups, tol, maxiter, b0):
     x = jnp.asarray(x)
     g1, g2 = group_ids
     n1, n2 = n_groups
@@ -225,10 +276,20 @@ def demean_two_way_arrays(x, group_ids, weights, table: CrossTable, n_groups, to
         a = first_given_second(b)
         return (s2 - jax.ops.segment_sum(cw * a[pf], ps, num_segments=n2)) * inv2[:, None]
 
-    b0 = jnp.zeros((n2, x.shape[1]), dtype=x.dtype)
+    if b0 is None:
+        b0 = jnp.zeros((n2, x.shape[1]), dtype=x.dtype)
     b, info = _irons_tuck(sweep, b0, scale, tol, maxiter, change_bound=2.0)
     a = first_given_second(b)
-    return x - a[g1] - b[g2], info
+    return x - a[g1] - b[g2], b, info
+
+
+# Variants that let XLA write the demeaned columns into the input's buffer
+# (``donate_argnums=0``): for callers that pass a private copy they no longer
+# need (``demean(..., donate=True)``, feols), this saves one (N, P) array.
+_DEMEAN_DONATED = jax.jit(demean_arrays.__wrapped__, static_argnames=("n_groups", "maxiter"), donate_argnums=0)
+_TWO_WAY_DONATED = jax.jit(
+    demean_two_way_arrays.__wrapped__, static_argnames=("n_groups", "maxiter"), donate_argnums=0
+)
 
 
 def as_group_tuple(group_ids) -> tuple[np.ndarray, ...]:
@@ -251,6 +312,7 @@ def demean(
     maxiter: int = DEFAULT_MAXITER,
     method: str = "auto",
     table: CrossTable | None = None,
+    donate: bool = False,
 ):
     """Demean ``x`` by one or more fixed effects (weighted least-squares residual).
 
@@ -278,6 +340,11 @@ def demean(
     table : CrossTable, optional
         Precomputed :func:`cross_table` of the two fixed effects (reuse it
         across calls on the same sample; built here if omitted).
+    donate : bool
+        Let the result overwrite ``x``'s buffer (XLA buffer donation): pass
+        ``True`` only for a jax array you no longer need (it is deleted);
+        saves one (N, P) array at the peak. A NumPy ``x`` is copied to the
+        device first, so only that copy is donated.
 
     Returns
     -------
@@ -298,9 +365,14 @@ def demean(
     if method == "two_way":
         if table is None:
             table = cross_table(groups[0], groups[1], n_groups[1])
-        out, info = demean_two_way_arrays(x, codes, w, table, n_groups, tol, int(maxiter))
+        fn = _TWO_WAY_DONATED if donate else demean_two_way_arrays
+        args = (x, codes, w, table, n_groups, tol, int(maxiter))
     else:
-        out, info = demean_arrays(x, codes, w, n_groups, tol, int(maxiter))
+        fn = _DEMEAN_DONATED if donate else demean_arrays
+        args = (x, codes, w, n_groups, tol, int(maxiter))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
+        out, info = fn(*args)
     return (out[:, 0] if squeeze else out), info
 
 

@@ -23,6 +23,7 @@ import warnings
 
 from jaxtrade import _config  # noqa: F401
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
@@ -50,8 +51,11 @@ class Sample:
 
     Attributes
     ----------
-    y : (N,) dependent variable.
-    X : (N, k) regressors (an ``Intercept`` column when there are no fixed effects).
+    yx : (N, 1 + k) float64, C-contiguous: the dependent variable then the
+        regressors, built once (the array the demeaning takes, no stacking copy).
+    y : (N,) dependent variable (a view of ``yx``).
+    X : (N, k) regressors (a view of ``yx``; an ``Intercept`` column when
+        there are no fixed effects).
     coefnames : names of the columns of X.
     weights : (N,) observation weights (ones if none).
     fe_codes : dense int32 codes per fixed effect.
@@ -61,8 +65,7 @@ class Sample:
     n_singletons : rows dropped as singletons.
     """
 
-    y: np.ndarray
-    X: np.ndarray
+    yx: np.ndarray
     coefnames: list[str]
     weights: np.ndarray
     has_weights: bool
@@ -73,6 +76,14 @@ class Sample:
     n_singletons: int
 
     @property
+    def y(self) -> np.ndarray:
+        return self.yx[:, 0]
+
+    @property
+    def X(self) -> np.ndarray:
+        return self.yx[:, 1:]
+
+    @property
     def n_groups(self) -> tuple[int, ...]:
         return tuple(int(c.max()) + 1 for c in self.fe_codes)
 
@@ -81,12 +92,19 @@ class Sample:
         fe = [pd.factorize(c[keep])[0].astype(np.int32) for c in self.fe_codes]
         return dataclasses.replace(
             self,
-            y=self.y[keep],
-            X=self.X[keep],
+            yx=self.yx[keep],
             weights=self.weights[keep],
             fe_codes=fe,
             rows=self.rows[keep],
         )
+
+    def without_design(self) -> "Sample":
+        """The same sample keeping only ``y`` (own copy), so the (N, k) design can be freed.
+
+        What a fitted result keeps for ``result.vcov(...)``, which needs the
+        rows, fixed-effect codes and N but not the regressors.
+        """
+        return dataclasses.replace(self, yx=np.array(self.yx[:, :1]))
 
 
 def singleton_mask(fe_codes: list[np.ndarray]) -> np.ndarray:
@@ -134,19 +152,21 @@ def build_sample(
     check_columns(formula, data, {"weights": weights, **{f"cluster ({c})": c for c in cluster_cols}})
 
     n_total = len(data)
-    y = evaluate_term(depvar, data)
-    columns, names = [], []
-    if formula.intercept:
-        columns.append(np.ones(n_total))
-        names.append("Intercept")
-    for term in formula.regressors:
-        columns.append(evaluate_term(term, data))
-        names.append(term.name)
-    X = np.column_stack(columns) if columns else np.empty((n_total, 0))
-    if X.shape[1] == 0:
+    names = (["Intercept"] if formula.intercept else []) + [term.name for term in formula.regressors]
+    if not names:
         raise ValueError(f"formula {formula.text!r} has no regressors to estimate")
+    # one (N, 1 + k) float64 array, filled column by column (no list of columns, no stacking copy)
+    yx = np.empty((n_total, 1 + len(names)))
+    yx[:, 0] = evaluate_term(depvar, data)
+    col = 1
+    if formula.intercept:
+        yx[:, col] = 1.0
+        col += 1
+    for term in formula.regressors:
+        yx[:, col] = evaluate_term(term, data)
+        col += 1
 
-    keep = np.isfinite(y) & np.all(np.isfinite(X), axis=1)
+    keep = np.all(np.isfinite(yx), axis=1)
     for fe in formula.fixed_effects:
         keep &= ~fixed_effect_missing(fe, data)
     for col in cluster_cols:
@@ -157,19 +177,25 @@ def build_sample(
         if np.any(w[keep] < 0):
             raise ValueError(f"weights column {weights!r} must be non-negative")
     else:
-        w = np.ones(n_total)
-    n_dropped = int(n_total - keep.sum())
-    if not keep.any():
+        w = None
+    n_kept = int(keep.sum())
+    n_dropped = int(n_total - n_kept)
+    if not n_kept:
         raise ValueError(
             f"empty sample: all {n_total} rows have NaN/inf in a column used by {formula.text!r}"
         )
-    rows = np.flatnonzero(keep)
+    if n_kept == n_total:
+        rows = np.arange(n_total)
+    else:
+        rows = np.flatnonzero(keep)
+        yx = yx[rows]
+        w = None if w is None else w[rows]
+    del keep
     fe_codes = [encode_fixed_effect(fe, data, rows) for fe in formula.fixed_effects]
     sample = Sample(
-        y=y[rows],
-        X=X[rows],
+        yx=yx,
         coefnames=names,
-        weights=w[rows],
+        weights=np.ones(len(rows)) if w is None else w,
         has_weights=weights is not None,
         fe_codes=fe_codes,
         fe_names=formula.fe_names,
@@ -247,10 +273,17 @@ def find_collinear(xtx: np.ndarray, tol: float) -> np.ndarray:
     return excluded
 
 
-def drop_collinear(X: np.ndarray, names: list[str], tol: float) -> tuple[np.ndarray, list[str], list[str]]:
-    """Remove collinear columns of ``X``, warning with their names."""
-    xtx = np.asarray(jnp.asarray(X).T @ jnp.asarray(X))
-    excluded = find_collinear(xtx, tol)
+def collinear_columns(xtx: np.ndarray, names: list[str], tol: float) -> tuple[np.ndarray, list[str], list[str]]:
+    """Collinear columns from the cross-product ``X'X`` (:func:`find_collinear`), warning with their names.
+
+    Returns the (k,) excluded flags, the kept names and the dropped names.
+
+    Raises
+    ------
+    ValueError
+        If every regressor is collinear.
+    """
+    excluded = find_collinear(np.asarray(xtx), tol)
     if excluded.all():
         raise ValueError(f"all regressors {names} are collinear (with each other or the fixed effects)")
     dropped = [n for n, e in zip(names, excluded) if e]
@@ -259,7 +292,34 @@ def drop_collinear(X: np.ndarray, names: list[str], tol: float) -> tuple[np.ndar
             f"{len(dropped)} variable(s) dropped because of collinearity: {dropped}", stacklevel=3
         )
     kept_names = [n for n, e in zip(names, excluded) if not e]
+    return excluded, kept_names, dropped
+
+
+def drop_collinear(X: np.ndarray, names: list[str], tol: float) -> tuple[np.ndarray, list[str], list[str]]:
+    """Remove collinear columns of ``X``, warning with their names."""
+    xtx = np.asarray(jnp.asarray(X).T @ jnp.asarray(X))
+    excluded, kept_names, dropped = collinear_columns(xtx, names, tol)
     return X[:, ~excluded], kept_names, dropped
+
+
+@jax.jit
+def _gram(d, w):
+    """``D'D`` and ``D'WD`` of the demeaned ``D = [y, X]`` (one pass each, no column copies)."""
+    g = d.T @ d
+    return g, (g if w is None else (d * w[:, None]).T @ d)
+
+
+@functools.partial(jax.jit, static_argnames=("kept",))
+def _residuals_scores(d, w, coef, kept):
+    """Residuals ``y - X beta``, scores ``x_i w_i u_i`` and ``sum w u^2`` from ``D = [y, X]``.
+
+    ``coef`` has a zero for each collinear column; ``kept`` (static) lists the
+    columns of X that are kept, or None for all of them.
+    """
+    resid = d @ jnp.concatenate([jnp.ones(1, d.dtype), -coef])
+    wu = resid if w is None else w * resid
+    X = d[:, 1:] if kept is None else d[:, jnp.asarray(kept) + 1]
+    return resid, X * wu[:, None], jnp.sum(resid * wu)
 
 
 # --------------------------------------------------------------------------- assembly
@@ -336,49 +396,58 @@ def _fit_one(
     sample = build_sample(formula, depvar, data, weights=weights, vcov_spec=spec, fixef_rm=fixef_rm)
     N = len(sample.y)
     w = sample.weights
+    w_dev = jnp.asarray(w) if sample.has_weights else None
+    all_names = sample.coefnames
     info = None
-    if sample.fe_codes:
-        yx = np.column_stack([sample.y, sample.X])
-        demean_fn = demean if devices is None else functools.partial(demean_sharded, devices=devices)
-        options = dict(method=fixef_method) if devices is None else {}
-        demeaned, info = demean_fn(
-            yx,
-            sample.fe_codes,
-            w if sample.has_weights else None,
-            n_groups=sample.n_groups,
-            tol=fixef_tol,
-            maxiter=fixef_maxiter,
-            **options,
+    # Memory: the host design [y, X] is copied to the device once and then
+    # freed (only y is kept); the demeaning overwrites that device copy in
+    # place (buffer donation), and what remains are N-vectors and the scores.
+    if sample.fe_codes and devices is not None:
+        design = sample.yx
+        sample = sample.without_design()
+        demeaned, info = demean_sharded(
+            design, sample.fe_codes, w if sample.has_weights else None, devices=devices,
+            n_groups=sample.n_groups, tol=fixef_tol, maxiter=fixef_maxiter,
         )
-        check_converged(info, "feols demeaning", tol=fixef_tol, extra="raise fixef_maxiter or loosen fixef_tol")
-        demeaned = np.asarray(demeaned)
-        yd, Xd = demeaned[:, 0], demeaned[:, 1:]
     else:
-        yd, Xd = sample.y, sample.X
-    Xd, coefnames, collinear = drop_collinear(Xd, sample.coefnames, collin_tol)
-    k = Xd.shape[1]
+        design = jnp.asarray(sample.yx)
+        sample = sample.without_design()
+        if sample.fe_codes:
+            demeaned, info = demean(
+                design, sample.fe_codes, w_dev, n_groups=sample.n_groups, tol=fixef_tol,
+                maxiter=fixef_maxiter, method=fixef_method, donate=True,
+            )
+        else:
+            demeaned = design
+    del design
+    if info is not None:
+        check_converged(info, "feols demeaning", tol=fixef_tol, extra="raise fixef_maxiter or loosen fixef_tol")
+    y = sample.y
 
-    sw = np.sqrt(w)
-    Xw = jnp.asarray(Xd * sw[:, None])
-    yw = jnp.asarray(yd * sw)
-    xtx = np.asarray(Xw.T @ Xw)
-    xty = np.asarray(Xw.T @ yw)
+    gram, gram_w = (np.asarray(g) for g in _gram(demeaned, w_dev))
+    excluded, coefnames, collinear = collinear_columns(gram[1:, 1:], all_names, collin_tol)
+    keep = np.flatnonzero(~excluded)
+    k = len(keep)
+    xtx = gram_w[1:, 1:][np.ix_(keep, keep)]
+    xty = gram_w[1:, 0][keep]
     beta = np.linalg.solve(xtx, xty)
-    uw = np.asarray(yw - Xw @ jnp.asarray(beta))
-    scores = np.asarray(Xw) * uw[:, None]
     bread = np.linalg.inv(xtx)
-    ssr = float(uw @ uw)
-
-    resid = yd - Xd @ beta
-    fitted = sample.y - resid
-    ybar = np.average(sample.y, weights=w) if w.sum() > 0 else 0.0
-    ssy = float(np.sum(w * (sample.y - ybar) ** 2))
+    coef_full = np.zeros(len(all_names))
+    coef_full[keep] = beta
+    kept = None if k == len(all_names) else tuple(int(j) for j in keep)
+    resid, scores, ssr = _residuals_scores(demeaned, w_dev, jnp.asarray(coef_full), kept)
+    del demeaned
+    ssr = float(ssr)
+    resid = np.asarray(resid)
+    fitted = y - resid
+    ybar = np.average(y, weights=w) if w.sum() > 0 else 0.0
+    ssy = float(np.sum(w * (y - ybar) ** 2))
     r2 = 1.0 - ssr / ssy
     has_intercept = formula.intercept
     if sample.fe_codes:
         k_fe = int(np.sum(np.array(sample.n_groups) - 1) + 1)
         adj = (N - has_intercept) / (N - k - k_fe)
-        ssy_within = float(np.sum(w * yd**2))
+        ssy_within = float(gram_w[0, 0])
         r2_within = 1.0 - ssr / ssy_within
         adj_r2_within = 1.0 - (ssr / ssy_within) * (N - k_fe) / (N - k - k_fe)
     else:

@@ -20,8 +20,16 @@ step for step as ``pyfixest.fepois``:
 
 Before the loop, observations in fixed-effect levels whose outcome is zero
 throughout are removed (the "fe" separation check); negative outcomes raise
-``ValueError``. One IRLS step (demeaning included) is a single jit-compiled
-function, compiled once per problem shape and reused by every iteration.
+``ValueError``. One IRLS step is two jit-compiled functions (working
+response and demeaning, :func:`irls_demean`; weighted least squares,
+:func:`irls_update`), compiled once per problem shape and reused by every
+iteration; the demeaning tolerance is a traced argument, so the adaptive
+tolerance does not recompile. The first iteration's demeaned X decides
+collinearity (no separate demeaning). Each iteration's demeaning is
+warm-started from the previous iteration's fixed-effect coefficients, and
+with ``adaptive_tol`` it is loose while the deviance still moves (ppmlhdfe's
+schedule; see :data:`ADAPTIVE_START_TOL`); the accepted last iteration is
+always demeaned to ``fixef_tol``.
 The vcov uses the working residuals and the weighted demeaned design of the
 last iteration; inference uses the normal distribution.
 """
@@ -41,11 +49,18 @@ from scipy.special import gammaln
 
 from jaxtrade.errors import SolverInfo, check_converged, converged_flag
 
-from .demean import DEFAULT_MAXITER, DEFAULT_TOL, cross_table, demean, demean_arrays, demean_two_way_arrays
-from .feols import build_sample, drop_collinear, make_vcov, refit_vcov_factory
+from .demean import DEFAULT_MAXITER, DEFAULT_TOL, cross_table, demean_arrays, demean_two_way_coef
+from .feols import build_sample, collinear_columns, make_vcov, refit_vcov_factory
 from .formula import parse_formula
 from .results import FixestResult
 from .vcov import parse_vcov, resolve_ssc
+
+#: Adaptive demeaning tolerance (ppmlhdfe): the first IRLS iteration demeans to
+#: ``fixef_tol`` (its demeaned X decides collinearity), the second to
+#: ``max(fixef_tol, min(ADAPTIVE_START_TOL, ADAPTIVE_TOL_FACTOR * crit))``, and
+#: each later one to ``max(fixef_tol, min(previous, ADAPTIVE_TOL_FACTOR * crit))``.
+ADAPTIVE_START_TOL = 1e-4
+ADAPTIVE_TOL_FACTOR = 1e-2
 
 
 def poisson_deviance(y, mu, weights=None):
@@ -58,35 +73,57 @@ def poisson_deviance(y, mu, weights=None):
 
 
 @functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
-def irls_step(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter, table=None):
-    """One IRLS iteration of PPML with fixed effects (jit-compiled).
+def irls_demean(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter, table=None, warm=None):
+    """Working response of one IRLS iteration and its weighted demeaning with ``X`` (jit-compiled).
 
     Parameters
     ----------
     y : (N,) outcome; X : (N, k) regressors; user_weights : (N,).
     eta, mu : (N,) linear predictor and mean from the previous iteration.
     group_ids, n_groups : fixed-effect codes and level counts (static).
-    tol, maxiter : demeaning tolerance and iteration cap.
+    tol, maxiter : demeaning tolerance (traced: changing it does not
+        recompile) and iteration cap.
     table : CrossTable of the two fixed effects (two-way demeaning), or None
         (alternating projections).
+    warm : warm start from the previous iteration, or None (cold). Two-way:
+        the second effect's coefficients, shape ``(n_groups[1], k + 1)``;
+        otherwise the fixed-effect part ``[z, X] - M[z, X]``, shape
+        ``(N, k + 1)``. The previous fixed-effect coefficients are a point
+        of the same affine space ``[z, X] + span(D)``, so the projection is
+        unchanged; near convergence of IRLS they are nearly optimal and the
+        demeaning stops after one or two accelerated iterations (ppmlhdfe's
+        and fixest's warm start). Zeros equal a cold start.
 
     Returns
     -------
-    dict with ``beta``, ``eta``, ``mu``, ``deviance`` (unweighted, as
-    pyfixest's loop), the weighted demeaned design ``WX``, working response
-    ``WZ``, ``XWX``, and the demeaning ``info``.
+    dict with the working response ``z``, IRLS weights ``combined = w mu``,
+    demeaned ``zx_resid`` (column 0: z), the next ``warm`` and the
+    demeaning ``info``.
     """
     z = eta + y / mu - 1.0
     combined = user_weights * mu
     zx = jnp.concatenate([z[:, None], X], axis=1)
-    if group_ids:
-        if table is not None:
-            zx_resid, info = demean_two_way_arrays(zx, group_ids, combined, table, n_groups, tol, maxiter)
-        else:
-            zx_resid, info = demean_arrays(zx, group_ids, combined, n_groups, tol, maxiter)
-    else:
-        zx_resid = zx
+    if not group_ids:
         info = SolverInfo(jnp.asarray(0, jnp.int32), jnp.asarray(0.0), jnp.asarray(True))
+        return dict(z=z, combined=combined, zx_resid=zx, warm=warm, info=info)
+    if table is not None:
+        zx_resid, b, info = demean_two_way_coef(zx, group_ids, combined, table, n_groups, tol, maxiter, warm)
+        return dict(z=z, combined=combined, zx_resid=zx_resid, warm=b, info=info)
+    x0 = None if warm is None else zx - warm
+    zx_resid, info = demean_arrays(zx, group_ids, combined, n_groups, tol, maxiter, x0)
+    return dict(z=z, combined=combined, zx_resid=zx_resid, warm=zx - zx_resid, info=info)
+
+
+@jax.jit
+def irls_update(y, user_weights, z, zx_resid, combined):
+    """Weighted least squares of the demeaned z on the demeaned X, and the new ``eta``, ``mu``.
+
+    Returns
+    -------
+    dict with ``beta``, ``eta``, ``mu``, ``deviance`` (unweighted, as
+    pyfixest's loop), ``objective`` (weighted deviance), the weighted
+    demeaned design ``WX``, working response ``WZ`` and ``XWX``.
+    """
     z_resid, x_resid = zx_resid[:, 0], zx_resid[:, 1:]
     sw = jnp.sqrt(combined)
     WX = x_resid * sw[:, None]
@@ -105,8 +142,18 @@ def irls_step(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter, ta
         WX=WX,
         WZ=WZ,
         XWX=XWX,
-        info=info,
     )
+
+
+def irls_step(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter, table=None, warm=None):
+    """One IRLS iteration of PPML with fixed effects: :func:`irls_demean` then :func:`irls_update`.
+
+    Returns the dict of :func:`irls_update` plus ``info`` and ``warm`` of
+    the demeaning (see :func:`irls_demean` for the arguments).
+    """
+    dem = irls_demean(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter, table, warm)
+    out = irls_update(y, user_weights, dem["z"], dem["zx_resid"], dem["combined"])
+    return dict(out, info=dem["info"], warm=dem["warm"])
 
 
 def separation_fe_mask(y: np.ndarray, fe_codes: list[np.ndarray]) -> np.ndarray:
@@ -126,7 +173,7 @@ def separation_fe_mask(y: np.ndarray, fe_codes: list[np.ndarray]) -> np.ndarray:
 
 
 def _fit_one(formula, depvar, data, *, spec, weights, ssc, fixef_rm, collin_tol, fixef_tol,
-             fixef_maxiter, iwls_tol, iwls_maxiter, separation_check):
+             fixef_maxiter, iwls_tol, iwls_maxiter, separation_check, warm_start=True, adaptive_tol=True):
     sample = build_sample(formula, depvar, data, weights=weights, vcov_spec=spec, fixef_rm=fixef_rm)
     if np.any(sample.y < 0):
         raise ValueError(
@@ -164,28 +211,36 @@ def _fit_one(formula, depvar, data, *, spec, weights, ssc, fixef_rm, collin_tol,
     last = float(poisson_deviance(y, mu))
     last_objective = float(poisson_deviance(y, mu, w))
 
-    # collinearity (with each other or the fixed effects) on the first demeaned X, as pyfixest
-    X = sample.X
-    if groups:
-        x_resid, info0 = demean(X, sample.fe_codes, sample.weights * np.asarray(mu), n_groups=n_groups,
-                                tol=fixef_tol, maxiter=fixef_maxiter, table=table)
-        x_resid = np.asarray(x_resid)
-    else:
-        x_resid = X
-    _, coefnames, collinear = drop_collinear(x_resid, sample.coefnames, collin_tol)
-    if collinear:
-        keep_cols = [n in coefnames for n in sample.coefnames]
-        X = X[:, keep_cols]
-    Xj = jnp.asarray(X)
+    Xj = jnp.asarray(sample.X)
+    n_cols = Xj.shape[1] + 1
+    warm = None
+    if len(groups) > 1 and warm_start:
+        warm = jnp.zeros((n_groups[1], n_cols) if table is not None else (len(sample.y), n_cols))
+    target_tol = float(fixef_tol)
+    adaptive = adaptive_tol and len(groups) > 1
+    # the first iteration is demeaned to fixef_tol: its demeaned X decides collinearity, as pyfixest
+    tol_now = target_tol
 
+    coefnames, collinear = None, []
     converged = False
     crit = np.inf
     beta_old = None
     step = None
-    iterations = 0
-    for iterations in range(1, iwls_maxiter + 1):
-        step = irls_step(y, Xj, w, eta, mu, groups, n_groups, fixef_tol, int(fixef_maxiter), table)
-        check_converged(step["info"], "fepois demeaning", tol=fixef_tol)
+    iterations = redone = 0
+    while iterations - redone < iwls_maxiter:  # a redone iteration does not count against the cap
+        iterations += 1
+        dem = irls_demean(y, Xj, w, eta, mu, groups, n_groups, tol_now, int(fixef_maxiter), table, warm)
+        check_converged(dem["info"], "fepois demeaning", tol=tol_now)
+        zx_resid = dem["zx_resid"]
+        if coefnames is None:
+            # collinearity (with each other or the fixed effects) on the first demeaned X, as pyfixest
+            gram = np.asarray(zx_resid.T @ zx_resid)
+            _, coefnames, collinear = collinear_columns(gram[1:, 1:], sample.coefnames, collin_tol)
+            if collinear:
+                keep = np.array([True] + [n in coefnames for n in sample.coefnames])
+                Xj, zx_resid = Xj[:, keep[1:]], zx_resid[:, keep]
+                dem = dict(dem, warm=None if dem["warm"] is None else dem["warm"][:, keep])
+        step = dict(irls_update(y, w, dem["z"], zx_resid, dem["combined"]), info=dem["info"])
         deviance = float(step["deviance"])
         objective = float(step["objective"])
         new_eta, beta = step["eta"], step["beta"]
@@ -202,12 +257,22 @@ def _fit_one(formula, depvar, data, *, spec, weights, ssc, fixef_rm, collin_tol,
             objective = float(poisson_deviance(y, jnp.exp(new_eta), w))
         if halvings:
             step = dict(step, eta=new_eta, mu=jnp.exp(new_eta), beta=beta)
-        eta, mu, beta_old = step["eta"], step["mu"], step["beta"]
         crit = abs(deviance - last) / (0.1 + abs(last))
+        warm = dem["warm"] if warm_start else None
+        if crit < iwls_tol and tol_now > target_tol:
+            # converged on a loosely demeaned step: redo it at the target tolerance (warm-started)
+            tol_now = target_tol
+            redone += 1
+            continue
+        eta, mu, beta_old = step["eta"], step["mu"], step["beta"]
         last, last_objective = deviance, objective
         if crit < iwls_tol:
             converged = True
             break
+        if adaptive:
+            # ppmlhdfe's schedule: loose while the deviance moves, tightened as it settles
+            start = ADAPTIVE_START_TOL if iterations == 1 else tol_now
+            tol_now = max(target_tol, min(start, ADAPTIVE_TOL_FACTOR * crit))
     info = SolverInfo(
         iterations=jnp.asarray(iterations),
         residual=jnp.asarray(crit),
@@ -227,6 +292,7 @@ def _fit_one(formula, depvar, data, *, spec, weights, ssc, fixef_rm, collin_tol,
     user_w = sample.weights
     k = WX.shape[1]
 
+    sample = sample.without_design()  # the result keeps y, the rows and codes, not X
     vcov_kwargs = dict(
         data=data, sample=sample, bread=bread, scores=scores, ssr=float(u_hat @ u_hat), k=k, ssc=ssc,
         is_poisson=True, n_fe_for_dof=n_fe_for_dof,
@@ -287,6 +353,8 @@ def fepois(
     separation_check: bool = True,
     fixef_tol: float = DEFAULT_TOL,
     fixef_maxiter: int = DEFAULT_MAXITER,
+    warm_start: bool = True,
+    adaptive_tol: bool = True,
 ):
     """Poisson regression (PPML) with high-dimensional fixed effects, as pyfixest/ppmlhdfe.
 
@@ -305,6 +373,13 @@ def fepois(
     collin_tol : collinearity tolerance.
     separation_check : drop observations in fixed-effect levels with only zero outcomes.
     fixef_tol, fixef_maxiter : demeaning tolerance and iteration cap.
+    warm_start : start each IRLS iteration's demeaning from the previous
+        iteration's fixed-effect coefficients (same projection, fewer sweeps).
+    adaptive_tol : demean loosely in the early IRLS iterations (after the
+        first, which decides collinearity) and tighten with the deviance
+        change (ppmlhdfe); an iteration that meets
+        ``iwls_tol`` with a loose demeaning is redone at ``fixef_tol``, so
+        the returned fit is always demeaned to ``fixef_tol``.
 
     Returns
     -------
@@ -325,10 +400,11 @@ def fepois(
             formula, dep, data, spec=spec, weights=weights, ssc=ssc_opts, fixef_rm=fixef_rm,
             collin_tol=collin_tol, fixef_tol=fixef_tol, fixef_maxiter=fixef_maxiter,
             iwls_tol=iwls_tol, iwls_maxiter=iwls_maxiter, separation_check=separation_check,
+            warm_start=warm_start, adaptive_tol=adaptive_tol,
         )
         for dep in formula.depvars
     ]
     return results[0] if len(results) == 1 else results
 
 
-__all__ = ["fepois", "irls_step", "poisson_deviance", "separation_fe_mask"]
+__all__ = ["fepois", "irls_demean", "irls_step", "irls_update", "poisson_deviance", "separation_fe_mask"]

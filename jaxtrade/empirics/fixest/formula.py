@@ -265,13 +265,14 @@ def encode_fixed_effect(fe: tuple[str, ...], data: pd.DataFrame, rows: np.ndarra
     codes = None
     for col in fe:
         values = data[col].to_numpy()
-        if rows is not None:
+        if rows is not None and len(rows) != len(values):  # rows are sorted unique positions
             values = values[rows]
         c, uniques = pd.factorize(values, sort=False)
-        c = c.astype(np.int64)
+        del values
+        c = c.astype(np.int64, copy=False)
         if codes is None:
             codes = c
         else:
             codes, _ = pd.factorize(codes * len(uniques) + c, sort=False)
-            codes = codes.astype(np.int64)
+            codes = codes.astype(np.int64, copy=False)
     return codes.astype(np.int32)

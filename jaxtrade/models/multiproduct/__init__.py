@@ -19,3 +19,13 @@ from .simulate import candidate_panel, simulate_panel, simulate_states  # noqa: 
 
 __all__ += ["TABLE5_NAMES", "TABLE5_PAPER", "table5_moments", "extra_moments", "moment_vector",
             "simulate_panel", "simulate_states", "candidate_panel"]
+
+from .dynamics import (ALWAYS, CROSSING, NEVER, NOT_APPLICABLE, AddDropThresholds, NewExporterDynamics,  # noqa: E402
+                       PairwiseThresholds, ProximityThresholds, add_drop_thresholds, choice_value_gaps,
+                       dynamics_summary, figure_portfolio, new_exporter_dynamics, pairwise_thresholds,
+                       productivity_normalization, proximity_thresholds)
+
+__all__ += ["add_drop_thresholds", "pairwise_thresholds", "proximity_thresholds", "new_exporter_dynamics",
+            "dynamics_summary", "choice_value_gaps", "productivity_normalization", "figure_portfolio",
+            "AddDropThresholds", "PairwiseThresholds", "ProximityThresholds", "NewExporterDynamics",
+            "CROSSING", "ALWAYS", "NEVER", "NOT_APPLICABLE"]
