@@ -21,7 +21,14 @@ def _common(p):
 
 def _forecast_loop_options(parser) -> None:
     """Options of the forecasting-rule loop shared by ``krusell-smith`` and ``time-series``."""
-    parser.add_argument("--damping", type=float, default=0.1)
+    parser.add_argument("--rule", choices=("loglinear", "constant"), default="loglinear",
+                        help="forecasting rules: Appendix 1's log-linear rules in (log m, log m*) or state constants")
+    parser.add_argument("--export-rule", choices=("lottery", "discrete"), default="lottery",
+                        help="loglinear only: cell lottery (default, continuous) or the grid point's decision")
+    parser.add_argument("--n-m", type=int, default=5, help="loglinear only: moment-grid points per dimension")
+    parser.add_argument("--n-x", type=int, default=1500, help="loglinear only: points of the kappa/phi^(sigma-1) grid")
+    parser.add_argument("--damping", type=float, default=None,
+                        help="update weight on the new coefficients (default 0.2 loglinear, 0.1 constant)")
     parser.add_argument("--max-outer", type=int, default=400)
 
 
@@ -43,8 +50,11 @@ def add_parser(sub) -> None:
     c.add_argument("--economies", type=int, default=250)
     c.add_argument("--periods", type=int, default=300)
     c.add_argument("--drop", type=int, default=50)
+    c.add_argument("--ks-periods", type=int, default=3000, help="periods of the forecasting-rule simulation")
+    c.add_argument("--ks-burn", type=int, default=500)
     _forecast_loop_options(c)
     c.set_defaults(func=_cmd_ts)
+    _add_business_cycle(ss)
     top.set_defaults(func=lambda args: (top.print_help(), 0)[1])
 
 
@@ -93,9 +103,16 @@ def _solve(args):
     from jaxtrade.models import sunk_cost as sc
 
     p = _params(args)
-    T = getattr(args, "periods", 3000) if args.sunk_cost_command == "krusell-smith" else 3000
-    burn = getattr(args, "burn", 500) if args.sunk_cost_command == "krusell-smith" else 500
-    return p, sc.solve_stochastic(p, T=T, burn=burn, damping=args.damping, max_outer=args.max_outer)
+    if args.sunk_cost_command == "krusell-smith":
+        T, burn = args.periods, args.burn
+    else:
+        T, burn = args.ks_periods, args.ks_burn
+    if args.rule == "constant":
+        damping = 0.1 if args.damping is None else args.damping
+        return p, sc.solve_stochastic(p, T=T, burn=burn, damping=damping, max_outer=args.max_outer, rule="constant")
+    damping = 0.2 if args.damping is None else args.damping
+    return p, sc.solve_stochastic(p, T=T, burn=burn, damping=damping, max_outer=args.max_outer, rule="loglinear",
+                                  export_rule=args.export_rule, n_m=args.n_m, n_x=args.n_x)  # fmt: skip
 
 
 def _cmd_ks(args) -> int:
@@ -110,15 +127,43 @@ def _cmd_ks(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     out = {
-        "states": list(sc.STATE_NAMES),
+        "rule": sol.rule, "states": list(sc.STATE_NAMES),
         "log_a_d": np.asarray(sol.log_a_d).tolist(), "log_a_x": np.asarray(sol.log_a_x).tolist(),
         "log_Y": np.asarray(sol.log_Y).tolist(), "iterations": int(sol.info.iterations),
         "residual": float(sol.info.residual), "converged": bool(sol.info.converged),
-        "export_share_by_state": np.asarray(sol.policy.export.mean(axis=(1, 2))).tolist(),
     }  # fmt: skip
-    lines = [f"forecasting loop: {out['iterations']} iterations, residual {out['residual']:.2e}"]
+    lines = [f"forecasting loop ({sol.rule} rules): {out['iterations']} iterations, residual {out['residual']:.2e}"]
+    if sol.rule == "constant":
+        out["export_share_by_state"] = np.asarray(sol.policy.export.mean(axis=(1, 2))).tolist()
+        for s, name in enumerate(sc.STATE_NAMES):
+            lines.append(f"{name}: log a_x home {out['log_a_x'][s][0]:.5f} foreign {out['log_a_x'][s][1]:.5f}")
+        _emit(out, args, lines)
+        return 0
+    ks = sol.ks
+    pc, pr2, psst = np.asarray(ks.paper_coef), np.asarray(ks.paper_r2), np.asarray(ks.paper_sst)
+    out["objects"] = list(sc.KS_OBJECTS)
+    out["coefficients"] = np.asarray(ks.coef).tolist()
+    out["r2"] = np.asarray(ks.r2).tolist()
+    out["paper_objects"] = list(sc.KS_PAPER_OBJECTS)
+    out["paper_object_coefficients"] = pc.tolist()
+    out["paper_object_r2"] = pr2.tolist()
+    out["paper_object_sst"] = psst.tolist()
+    out["paper"] = {"coefficients": sc.PAPER_KS_COEF, "r2": sc.PAPER_KS_R2, "sst": sc.PAPER_KS_SST}
+    out["moment_grid"] = np.asarray(ks.nodes).tolist()
+    out["grid_coverage"] = float(ks.coverage)
+    out["log_m_mean"], out["log_m_std"] = np.asarray(ks.log_m_mean).tolist(), np.asarray(ks.log_m_std).tolist()
+    lines.append("Appendix 1 table: per-state OLS of the simulated home log P, log Pi, log m', log w_f on (1, log m, log m*)")
+    lines.append(f"{'':14s}" + "".join(f"{o:>19s}" for o in sc.KS_PAPER_OBJECTS))
+    lines.append(f"{'':14s}" + "".join(f"{'ours':>10s}{'paper':>9s}" for _ in sc.KS_PAPER_OBJECTS))
     for s, name in enumerate(sc.STATE_NAMES):
-        lines.append(f"{name}: log a_x home {out['log_a_x'][s][0]:.5f} foreign {out['log_a_x'][s][1]:.5f}")
+        for a in range(3):
+            row = f"a{a + 1} {name:10s}"
+            for k, o in enumerate(sc.KS_PAPER_OBJECTS):
+                row += f"{pc[k, s, a]:10.3f}{sc.PAPER_KS_COEF[o][s][a]:9.3f}"
+            lines.append(row)
+    lines.append(f"{'SST':14s}" + "".join(f"{psst[k]:10.1e}{sc.PAPER_KS_SST[o]:9.1e}" for k, o in enumerate(sc.KS_PAPER_OBJECTS)))
+    lines.append(f"{'R2':14s}" + "".join(f"{pr2[k]:10.3f}{sc.PAPER_KS_R2[o]:9.3f}" for k, o in enumerate(sc.KS_PAPER_OBJECTS)))
+    lines.append("the firms' own rules (own-wage units): R2 " + ", ".join(f"{o} {r:.4f}" for o, r in zip(sc.KS_OBJECTS, out["r2"])))
     _emit(out, args, lines)
     return 0
 
@@ -134,8 +179,39 @@ def _cmd_ts(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     out = {k: r[k] for k in ("mean_sigma", "mean_r2", "mean_alpha", "mean_corr", "mean_sigma_ces", "corr_example")}
+    out["rule"] = sol.rule
     out["paper"] = sc.PAPER_TIME_SERIES
-    lines = [f"{k:16s} {v:.4f}" for k, v in out.items() if k != "paper"]
+    lines = [f"{k:16s} {v:.4f}" for k, v in out.items() if k not in ("paper", "rule")]
+    lines.insert(0, f"forecasting rules: {sol.rule}")
     lines.append(f"paper: mean sigma 1.21, mean R2 0.56, Laspeyres-CES correlation 0.53")
     _emit(out, args, lines)
+    return 0
+
+
+def _add_business_cycle(ss):
+    d = ss.add_parser("business-cycle", help="Table 1: sd and autocorrelation of log output on simulated economies")
+    _common(d)
+    for a, v in (("--economies", 250), ("--periods", 300), ("--drop", 50), ("--ks-periods", 3000), ("--ks-burn", 500)):
+        d.add_argument(a, type=int, default=v)
+    d.add_argument("--measure", choices=["income", "composite"], default="income")
+    d.add_argument("--detrend", choices=["linear", "mean"], default="linear")
+    _forecast_loop_options(d)
+    d.set_defaults(func=_cmd_bc)
+
+
+def _cmd_bc(args) -> int:
+    from jaxtrade.errors import ConvergenceError
+    from jaxtrade.models.sunk_cost import business_cycle as bc
+
+    try:
+        p, sol = _solve(args)
+        m = bc.output_moments(p, sol, n_economies=args.economies, T=args.periods, burn=args.drop,
+                              measure=args.measure, detrend=args.detrend)
+    except (ValueError, ConvergenceError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    out = {k: m[k] for k in ("mean_sd", "mean_autocorr", "se_sd", "se_autocorr", "measure", "detrend", "n_economies", "periods")}
+    out["frozen"] = {k: m["frozen"][k] for k in ("sd", "autocorr")}
+    out["productivity"], out["paper"], out["rule"] = m["productivity"], bc.PAPER_TABLE1, sol.rule
+    _emit(out, args, [bc.table1(p, moments=m).to_string(index=False)])
     return 0

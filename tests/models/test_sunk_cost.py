@@ -154,7 +154,7 @@ def test_tariff_removal_rejects_increase(p_default):
 @pytest.fixture(scope="module")
 def small():
     p = sc.ruhl_params(n_phi=40, n_kappa=40)
-    sol = sc.solve_stochastic(p, T=1000, burn=200)
+    sol = sc.solve_stochastic(p, T=1000, burn=200, rule="constant")
     return p, sol
 
 
@@ -202,4 +202,4 @@ def test_ols_closed_form():
 def test_forecast_loop_that_does_not_converge_raises():
     p = sc.ruhl_params(n_phi=20, n_kappa=20)
     with pytest.raises(ConvergenceError, match="last log forecasts"):
-        sc.solve_stochastic(p, T=200, burn=50, tol=1e-30, max_outer=2)
+        sc.solve_stochastic(p, T=200, burn=50, tol=1e-30, max_outer=2, rule="constant")

@@ -4,10 +4,11 @@
 >>> p = sc.ruhl_params()                 # Tables 1-2, L calibrated to trade/output 0.091
 >>> ss = sc.steady_state(p)              # deterministic steady state
 >>> t3 = sc.table3(p)                    # section 6.2, Table 3
->>> sol = sc.solve_stochastic(p)         # aggregate shocks, forecasting-rule loop
+>>> sol = sc.solve_stochastic(p)         # aggregate shocks, Krusell-Smith loop (Appendix 1)
 >>> ts = sc.time_series_experiment(p, sol)   # section 6.1, regression (37)
 """
 
+from jaxtrade.models.sunk_cost.business_cycle import PAPER_TABLE1, output_moments, shocks_for_targets
 from jaxtrade.models.sunk_cost.calibration import (
     ALL_BINS,
     ALL_DATA,
@@ -27,6 +28,20 @@ from jaxtrade.models.sunk_cost.equilibrium import (
     period_equilibrium,
     stationary_masses,
     steady_state,
+)
+from jaxtrade.models.sunk_cost.krusell_smith import OBJECTS as KS_OBJECTS
+from jaxtrade.models.sunk_cost.krusell_smith import PAPER_KS_COEF, PAPER_KS_R2, PAPER_KS_SST
+from jaxtrade.models.sunk_cost.krusell_smith import PAPER_OBJECTS as KS_PAPER_OBJECTS
+from jaxtrade.models.sunk_cost.krusell_smith import (
+    KSResult,
+    LogLinearPolicy,
+    bilinear_weights,
+    export_shares,
+    ols_by_state,
+    simulate_loglinear,
+    solve_firms_loglinear,
+    solve_loglinear,
+    symmetric_rules,
 )
 from jaxtrade.models.sunk_cost.liberalization import PAPER_TABLE3, imports_to_domestic, table3, tariff_removal
 from jaxtrade.models.sunk_cost.params import DEFAULT_LABOR, SunkCostParams, ruhl_params, validate_params
@@ -61,8 +76,11 @@ from jaxtrade.models.sunk_cost.types import (
 )
 
 __all__ = [
+    "PAPER_TABLE1", "output_moments", "shocks_for_targets",
     "ALL_BINS", "ALL_DATA", "ALL_MODEL_PAPER", "DEFAULT_LABOR", "EXPORTER_BINS", "EXPORTER_DATA",
-    "EXPORTER_MODEL_PAPER", "PAPER_TABLE3", "PAPER_TIME_SERIES", "STATE_NAMES", "TRADE_OUTPUT_TARGET",
+    "EXPORTER_MODEL_PAPER", "KSResult", "KS_OBJECTS", "KS_PAPER_OBJECTS", "LogLinearPolicy", "PAPER_KS_COEF",
+    "PAPER_KS_R2", "PAPER_KS_SST", "PAPER_TABLE3", "bilinear_weights", "export_shares", "ols_by_state",
+    "simulate_loglinear", "solve_firms_loglinear", "solve_loglinear", "symmetric_rules", "PAPER_TIME_SERIES", "STATE_NAMES", "TRADE_OUTPUT_TARGET",
     "FirmPolicy", "PeriodEquilibrium", "SimState", "SteadyState", "StochasticSolution", "SunkCostParams", "TypeGrid",
     "armington_regression", "calibrate_home_bias", "calibrate_labor", "draw_shocks", "employment",
     "entry_cost_cdf", "entry_cost_pdf", "imports_to_domestic", "initial_state", "ols", "period_equilibrium",

@@ -13,14 +13,16 @@ log preferences is Q(s, s') = beta Lambda(s, s') Y(s) / Y(s') in nominal
 (home-wage) units.
 
 Aggregate forecasting: the firms need the profit shifters and income in
-every aggregate state. This module implements the Krusell-Smith loop of
-Appendix 1 restricted to forecasting rules with state-specific constants only
-(alpha_2 = alpha_3 = 0 in the appendix's notation): the forecasts of log a_d,
-log a_x and log Y in each state are the means over a long simulation with
-period-by-period market clearing, iterated to a fixed point. The paper's
-rules add log m and log m* terms; see docs/models/sunk_cost.md for why the
-constant rule is a close approximation (the moments barely move) and what is
-left to do.
+every aggregate state. ``solve_stochastic(rule="loglinear")`` (the default)
+is the Krusell-Smith loop of Appendix 1 with the paper's log-linear rules in
+(log m, log m*) per aggregate state, value functions on a moment grid and the
+cell-lottery export rule (:mod:`jaxtrade.models.sunk_cost.krusell_smith`).
+``rule="constant"`` keeps the earlier restriction to state-specific
+constants (alpha_2 = alpha_3 = 0): the forecasts of log a_d, log a_x and
+log Y in each state are the means over a long simulation with
+period-by-period market clearing, iterated to a fixed point, with the
+discrete export rule of the type grid (it can cycle on fine grids; see
+docs/models/sunk_cost.md).
 """
 
 from __future__ import annotations
@@ -136,8 +138,14 @@ def simulate(p: SunkCostParams, grid: TypeGrid, policy: FirmPolicy, state0: SimS
     labour of the firms that switch at the end of the period, the period
     equilibrium (balanced-trade w_f), then the histogram push-forward of
     section 4.5 (item 3). Returns a dict of (T, ...) series. lax.scan; vmap
-    over economies.
+    over economies. ``policy`` is a :class:`FirmPolicy` (state-constant
+    rules) or a :class:`~jaxtrade.models.sunk_cost.krusell_smith.LogLinearPolicy`
+    (dispatched to :func:`~jaxtrade.models.sunk_cost.krusell_smith.simulate_loglinear`).
     """
+    from jaxtrade.models.sunk_cost.krusell_smith import LogLinearPolicy, simulate_loglinear
+
+    if isinstance(policy, LogLinearPolicy):
+        return simulate_loglinear(p, grid, policy, state0, shocks)
     th = p.sigma - 1.0
     phith = grid.phi[:, None] ** th
     zs = productivity_states(p)
@@ -181,14 +189,23 @@ def draw_shocks(p: SunkCostParams, key, T: int, s0=None) -> jax.Array:
 
 
 class StochasticSolution(eqx.Module):
-    """Firms' policy and the state-constant forecasts (S, 2) of log a_d, log a_x, log Y."""
+    """Firms' policy and the forecasts (S, 2) of log a_d, log a_x, log Y (own-wage units).
 
-    policy: FirmPolicy
+    rule: "constant" (policy a :class:`FirmPolicy`, forecasts the state
+    constants) or "loglinear" (policy a ``LogLinearPolicy``, forecasts the
+    rules evaluated at the simulated mean log moments, ``ks`` the
+    :class:`~jaxtrade.models.sunk_cost.krusell_smith.KSResult` with the
+    coefficients, R^2 and the paper's table objects).
+    """
+
+    policy: eqx.Module
     log_a_d: jax.Array
     log_a_x: jax.Array
     log_Y: jax.Array
     steady: SteadyState
     info: SolverInfo
+    rule: str = eqx.field(static=True, default="constant")
+    ks: eqx.Module | None = None
 
 
 def _state_means(series, burn):
@@ -201,16 +218,34 @@ def _state_means(series, burn):
 
 
 def solve_stochastic(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed: int = 0, tol: float = 1e-5,
-                     max_outer: int = 100, damping: float = 0.5, check: bool = True) -> StochasticSolution:  # fmt: skip
-    """Solve the stochastic model with state-constant forecasting rules (see the module docstring).
+                     max_outer: int = 100, damping: float | None = None, check: bool = True, rule: str = "loglinear",
+                     **ks_options) -> StochasticSolution:  # fmt: skip
+    """Solve the stochastic model (see the module docstring).
 
-    Start from the forecasts implied by the steady-state distribution in each
+    ``rule="loglinear"`` (default): Appendix 1's log-linear rules, solved by
+    :func:`~jaxtrade.models.sunk_cost.krusell_smith.solve_loglinear`, which
+    takes the further keywords ``ks_options`` (export_rule, n_m, n_x,
+    grid_margin, n_regrid, symmetric, accelerate, coef0, verbose). ``damping``
+    defaults to 0.2 there (0.5 for the constant rule).
+
+    ``rule="constant"``: start from the forecasts implied by the steady-state distribution in each
     aggregate state; then repeat: solve the firms (26)-(27), simulate T
     periods with market clearing (first ``burn`` dropped), set each state's
     forecast to the simulated mean, until the forecasts move less than
     ``tol`` (max abs change of the logs; updates damped by ``damping``). Forecasts
     are in units of each country's own wage. Raises ConvergenceError otherwise.
     """
+    if rule == "loglinear":
+        from jaxtrade.models.sunk_cost.krusell_smith import solve_loglinear
+
+        damping = 0.2 if damping is None else damping
+        return solve_loglinear(p, T=T, burn=burn, seed=seed, tol=tol, max_outer=max_outer, damping=damping, check=check,
+                               **ks_options)  # fmt: skip
+    if rule != "constant":
+        raise ValueError(f"rule must be 'loglinear' or 'constant', got {rule!r}")
+    if ks_options:
+        raise ValueError(f"options {sorted(ks_options)} apply only to rule='loglinear'")
+    damping = 0.5 if damping is None else damping
     ss = steady_state(p)
     grid = ss.grid
     zs = productivity_states(p)

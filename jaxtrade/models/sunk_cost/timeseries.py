@@ -75,6 +75,8 @@ def _one_economy(p, sol, key, T, burn):
         "sigma_ces": s_c, "alpha_ces": a_c, "r2_ces": r2_c, "corr": corr,
         "laspeyres_f": idx["laspeyres_f"], "ces_f": idx["ces_f"], "all_converged": jnp.all(series["converged"]),
         "log_output": jnp.log(series["Y"][:, 0] / idx["ces_h"]),
+        "std_dlog_m_f": jnp.std(jnp.diff(jnp.log(series["m"][:, 1]))),
+        "std_dlog_relative_price": jnp.std(jnp.diff(jnp.log(idx["laspeyres_h"] / idx["laspeyres_f"]))),
     }  # fmt: skip
 
 
@@ -82,8 +84,12 @@ def time_series_experiment(p: SunkCostParams, sol: StochasticSolution, *, n_econ
                            burn: int = 50, seed: int = 1) -> dict:  # fmt: skip
     """250 economies x 300 periods (vmapped); drop ``burn`` periods, base year burn + 1.
 
-    Returns per-economy estimates (arrays), their means, and the index paths
-    of economy 0 (Figure 11). Raises ``ValueError`` for T <= burn + 2.
+    Returns per-economy estimates (arrays), their means, the index paths
+    of economy 0 (Figure 11), and the mean standard deviations of the
+    changes in the foreign exporter moment, log m_f (the composition effect
+    the Laspeyres index misses), and in the Laspeyres relative price.
+    ``sol`` may come from either forecasting rule (``simulate`` dispatches
+    on the policy). Raises ``ValueError`` for T <= burn + 2.
     """
     if T <= burn + 2:
         raise ValueError(f"T must exceed burn + 2 to leave a regression sample, got T={T}, burn={burn}")
@@ -104,4 +110,6 @@ def time_series_experiment(p: SunkCostParams, sol: StochasticSolution, *, n_econ
         "mean_sigma_ces": float(out["sigma_ces"].mean()),
         "laspeyres_f_example": out["laspeyres_f"][0], "ces_f_example": out["ces_f"][0],
         "corr_example": float(out["corr"][0]),
+        "mean_std_dlog_m_f": float(out["std_dlog_m_f"].mean()),
+        "mean_std_dlog_relative_price": float(out["std_dlog_relative_price"].mean()),
     }  # fmt: skip

@@ -1,0 +1,203 @@
+"""Ruhl (2008) sunk-cost model: full stochastic solve, time-series experiment, Table 1 moments, Table 3.
+
+Four parts (issue targets in brackets), each in its own subprocess so that
+its peak resident memory (``ru_maxrss``) is its own:
+
+``solve``
+    The stochastic model on ``--n-phi x --n-kappa`` types (paper: 200 x 200)
+    with the forecasting-rule loop of :func:`jaxtrade.models.sunk_cost.solve_stochastic`
+    (``--periods`` 3,000 simulated periods, ``--burn`` 500 dropped, ``--damping``,
+    ``--max-outer``, tolerance 1e-5), called with ``check=False`` so that a
+    loop that does not converge is recorded (outer iterations, final change,
+    converged flag) instead of aborting. One call; its time includes
+    compilation. [< 10 min on a CPU, < 30 s on an H100]
+``timeseries``
+    Section 6.1: :func:`time_series_experiment`, 250 economies x 300 periods,
+    50 dropped. The firms' policy comes from the forecasting loop as in
+    ``solve`` (``check=False``; ``--ts-max-outer 1`` gives a cheap, unconverged
+    policy: the cost of the experiment does not depend on it, its estimates
+    do). Its time and peak memory are reported apart (``policy_*``). First
+    call (with compilation) and a second, timed call; the mean Armington
+    estimate. [< 1 min on a CPU]
+``table1``
+    Table 1 moments, :func:`jaxtrade.models.sunk_cost.business_cycle.output_moments`
+    on the same 250 x 300 economies (same policy as ``timeseries``).
+``table3``
+    Deterministic steady states at tau = 0.05 and 0 with and without entry
+    costs (:func:`table3`, the no-entry-cost model calibrates its home
+    bias). First and second call.
+
+Results with machine information go to ``benchmarks/results/sunk_cost.json``
+(``--name``). ``--quick`` uses a 40 x 40 grid and shorter simulations.
+
+Usage::
+
+    python benchmarks/bench_sunk_cost.py --quick
+    python benchmarks/bench_sunk_cost.py                 # 200 x 200, the paper's grid
+    python benchmarks/bench_sunk_cost.py --only solve --max-outer 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import resource
+import subprocess
+import sys
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+PARTS = ("solve", "timeseries", "table1", "table3")
+TARGETS = {"solve": "< 600 s CPU, < 30 s H100", "timeseries": "< 60 s CPU", "table1": "", "table3": ""}
+
+
+def _rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+# ----------------------------------------------------------------------------- worker
+def worker(part: str, cfg: dict) -> dict:
+    import jax
+    import numpy as np
+
+    from jaxtrade.models import sunk_cost as sc
+    from jaxtrade.models.sunk_cost import business_cycle as bc
+
+    p = sc.ruhl_params(n_phi=cfg["n_phi"], n_kappa=cfg["n_kappa"])
+    out = {"part": part, "n_phi": cfg["n_phi"], "n_kappa": cfg["n_kappa"], "backend": jax.default_backend()}
+    # options left as None take solve_stochastic's defaults (forecasting rule, damping, max_outer)
+    rule = {k: cfg[k] for k in ("rule", "damping") if cfg.get(k) is not None}
+    outer = {"max_outer": cfg["max_outer"]} if cfg.get("max_outer") is not None else {}
+    if part == "solve":
+        t0 = time.perf_counter()
+        sol = sc.solve_stochastic(p, T=cfg["periods"], burn=cfg["burn"], check=False, **rule, **outer)
+        jax.block_until_ready(sol.log_a_x)
+        out.update(
+            s=time.perf_counter() - t0, rule=getattr(sol, "rule", "constant"), outer_iterations=int(sol.info.iterations),
+            final_change=float(sol.info.residual), converged=bool(sol.info.converged),
+            periods=cfg["periods"], burn=cfg["burn"], damping=cfg["damping"], max_outer=cfg["max_outer"],
+            tol=1e-5,
+            log_a_x=np.asarray(sol.log_a_x).tolist(),
+        )  # fmt: skip
+        ks = getattr(sol, "ks", None)
+        if ks is not None and hasattr(ks, "r2"):
+            out["ks_r2"] = np.asarray(ks.r2).tolist()
+    elif part in ("timeseries", "table1"):
+        t0 = time.perf_counter()
+        ts_outer = {"max_outer": cfg["ts_max_outer"]} if cfg.get("ts_max_outer") is not None else outer
+        sol = sc.solve_stochastic(p, T=cfg["periods"], burn=cfg["burn"], check=False, **rule, **ts_outer)
+        out["rule"] = getattr(sol, "rule", "constant")
+        out.update(policy_solve_s=time.perf_counter() - t0, policy_rss_gib=_rss_gib(),
+                   policy_outer_iterations=int(sol.info.iterations), policy_final_change=float(sol.info.residual),
+                   policy_converged=bool(sol.info.converged))  # fmt: skip
+        kw = dict(n_economies=cfg["economies"], T=cfg["ts_periods"], burn=cfg["ts_drop"], seed=1)
+        if part == "timeseries":
+            call = lambda: sc.time_series_experiment(p, sol, **kw)
+        else:
+            call = lambda: bc.output_moments(p, sol, **kw)
+        t0 = time.perf_counter()
+        r = call()
+        out["first_call_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        r = call()
+        out["s"] = time.perf_counter() - t0
+        out.update(economies=cfg["economies"], periods=cfg["ts_periods"], drop=cfg["ts_drop"])
+        if part == "timeseries":
+            out.update(mean_sigma=r["mean_sigma"], mean_r2=r["mean_r2"], mean_corr=r["mean_corr"],
+                       mean_sigma_ces=r["mean_sigma_ces"], paper=sc.PAPER_TIME_SERIES)  # fmt: skip
+        else:
+            out.update(mean_sd=r["mean_sd"], mean_autocorr=r["mean_autocorr"], se_sd=r["se_sd"],
+                       se_autocorr=r["se_autocorr"], frozen_sd=r["frozen"]["sd"], frozen_autocorr=r["frozen"]["autocorr"],
+                       productivity=r["productivity"], paper=bc.PAPER_TABLE1)  # fmt: skip
+    elif part == "table3":
+        t0 = time.perf_counter()
+        t = sc.table3(p)
+        out["first_call_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        t = sc.table3(p)
+        out["s"] = time.perf_counter() - t0
+        keys = ("exports_pct", "imports_to_domestic_pct", "exporting_plants_pp", "implied_sigma")
+        out["table3"] = {m: {k: float(t[m][k]) for k in keys} for m in ("entry_costs", "no_entry_costs")}
+        out["paper"] = sc.PAPER_TABLE3
+    else:  # pragma: no cover
+        raise ValueError(f"part must be one of {PARTS}, got {part!r}")
+    out["peak_rss_gib"] = _rss_gib()
+    return out
+
+
+def run_worker(part: str, cfg: dict, timeout: float) -> dict:
+    cmd = [sys.executable, __file__, "--worker", part, json.dumps(cfg)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"part": part, "error": f"timed out after {timeout:.0f} s", "s": None}
+    if proc.returncode != 0:
+        return {"part": part, "error": proc.stderr[-2000:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> dict:
+    from _machine import print_table, write_result
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="40 x 40 types, 600 forecasting periods, 50 x 300 economies")
+    parser.add_argument("--n-phi", type=int, default=None, help="productivity grid (paper and default: 200; --quick: 40)")
+    parser.add_argument("--n-kappa", type=int, default=None, help="entry-cost grid (paper and default: 200; --quick: 40)")
+    parser.add_argument("--periods", type=int, default=None, help="forecasting-loop simulation length (paper: 3000)")
+    parser.add_argument("--burn", type=int, default=None, help="periods dropped in the forecasting loop (paper: 500)")
+    parser.add_argument("--damping", type=float, default=None, help="forecast update damping (default: the library's)")
+    parser.add_argument("--max-outer", type=int, default=None, help="forecasting-loop iterations (default: the library's; --quick: 20)")
+    parser.add_argument("--ts-max-outer", type=int, default=None,
+                        help="forecasting iterations for the time-series / Table 1 policy (default: as --max-outer)")
+    parser.add_argument("--rule", default=None, help="forecasting rule passed to solve_stochastic (default: the library's)")
+    parser.add_argument("--economies", type=int, default=None, help="time-series economies (paper: 250)")
+    parser.add_argument("--only", action="append", choices=PARTS, help="run only these parts")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per part")
+    parser.add_argument("--name", default="sunk_cost")
+    args = parser.parse_args(argv)
+
+    q = args.quick
+    cfg = {
+        "n_phi": args.n_phi or (40 if q else 200), "n_kappa": args.n_kappa or (40 if q else 200),
+        "periods": args.periods or (600 if q else 3000), "burn": args.burn or (100 if q else 500),
+        "damping": args.damping, "max_outer": args.max_outer or (20 if q else None),
+        "ts_max_outer": args.ts_max_outer, "economies": args.economies or (50 if q else 250),
+        "ts_periods": 300, "ts_drop": 50, "rule": args.rule,
+    }  # fmt: skip
+    rows = []
+    for part in args.only or PARTS:
+        r = run_worker(part, cfg, args.timeout)
+        print(json.dumps(r), flush=True)
+        rows.append(r)
+    path = write_result(args.name, {"benchmark": "Ruhl (2008) sunk-cost model", "quick": q, "config": cfg, "results": rows})
+    table = []
+    for r in rows:
+        row = {"part": r["part"], "grid": f"{cfg['n_phi']}x{cfg['n_kappa']}", "s": r.get("s"),
+               "first_s": r.get("first_call_s"), "peak_GiB": r.get("peak_rss_gib"), "target": TARGETS[r["part"]]}  # fmt: skip
+        if r["part"] == "solve" and "error" not in r:
+            row["result"] = (f"{r['rule']}: {r['outer_iterations']} outer, change {r['final_change']:.2e}, "
+                             f"converged {r['converged']}")
+        elif r["part"] == "timeseries" and "error" not in r:
+            row["result"] = f"mean sigma {r['mean_sigma']:.3f} (paper 1.21), R2 {r['mean_r2']:.2f} (0.56)"
+        elif r["part"] == "table1" and "error" not in r:
+            row["result"] = f"sd {r['mean_sd']:.4f} (paper 0.036), autocorr {r['mean_autocorr']:.3f} (0.793)"
+        elif r["part"] == "table3" and "error" not in r:
+            e = r["table3"]["entry_costs"]
+            row["result"] = f"implied sigma {e['implied_sigma']:.2f} (paper 6.38), exports {e['exports_pct']:.2f} % (23.39)"
+        if "error" in r:
+            row["result"] = "ERROR " + r["error"].strip().splitlines()[-1][-80:]
+        table.append(row)
+    print_table(table, ["part", "grid", "s", "first_s", "peak_GiB", "target", "result"])
+    print(f"wrote {path}")
+    return {"results": rows}
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        print(json.dumps(worker(sys.argv[2], json.loads(sys.argv[3]))))
+    else:
+        main()

@@ -1,0 +1,154 @@
+"""Krusell-Smith solution of Ruhl (2008), Appendix 1: log-linear rules, moment grid, cell lottery."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxtrade.errors import ConvergenceError
+from jaxtrade.models import sunk_cost as sc
+from jaxtrade.models.sunk_cost import krusell_smith as ks
+
+
+@pytest.fixture(scope="module")
+def p20():
+    return sc.ruhl_params(n_phi=20, n_kappa=20)
+
+
+@pytest.fixture(scope="module")
+def sol20(p20):
+    return sc.solve_stochastic(p20, T=400, burn=100, n_m=3, n_x=400, max_outer=150)
+
+
+def test_ols_by_state_recovers_known_coefficients():
+    rng = np.random.default_rng(0)
+    T, K = 600, 3
+    states = rng.integers(0, 4, T)
+    lh = -2.0 + 0.05 * rng.standard_normal(T)
+    lf = -2.0 + 0.3 * (lh + 2.0) + 0.05 * rng.standard_normal(T)  # correlated regressors, like m and m*
+    true = rng.normal(size=(K, 4, 3))
+    y = true[:, states, 0].T + true[:, states, 1].T * lh[:, None] + true[:, states, 2].T * lf[:, None]
+    coef, r2, sst, resid = ks.ols_by_state(jnp.asarray(y), jnp.asarray(lh), jnp.asarray(lf), jnp.asarray(states))
+    np.testing.assert_allclose(np.asarray(coef), true, atol=1e-8)
+    np.testing.assert_allclose(np.asarray(r2), 1.0, atol=1e-10)
+    # with noise: the same numbers as numpy's least squares, state by state
+    yn = y + 0.01 * rng.standard_normal(y.shape)
+    coef, r2, sst, _ = ks.ols_by_state(jnp.asarray(yn), jnp.asarray(lh), jnp.asarray(lf), jnp.asarray(states))
+    ssr = 0.0
+    for n in range(4):
+        sel = states == n
+        X = np.column_stack([np.ones(sel.sum()), lh[sel], lf[sel]])
+        b, res, *_ = np.linalg.lstsq(X, yn[sel], rcond=None)
+        np.testing.assert_allclose(np.asarray(coef[:, n, :]), b.T, rtol=1e-6, atol=1e-8)
+        ssr = ssr + ((yn[sel] - X @ b) ** 2).sum(0)
+    np.testing.assert_allclose(np.asarray(r2), 1.0 - ssr / ((yn - yn.mean(0)) ** 2).sum(0), rtol=1e-8)
+
+
+def test_bilinear_interpolation_exact_for_bilinear_functions():
+    rng = np.random.default_rng(1)
+    nh = jnp.asarray(np.sort(rng.uniform(-2.2, -1.8, 5)))
+    nf = jnp.asarray(np.sort(rng.uniform(-2.3, -1.7, 4)))
+    f = lambda x, y: 0.3 - 1.2 * x + 0.7 * y + 2.5 * x * y
+    H, F = np.meshgrid(np.asarray(nh), np.asarray(nf), indexing="ij")
+    vals = f(H, F).ravel()
+    xh = rng.uniform(float(nh[0]), float(nh[-1]), 50)
+    xf = rng.uniform(float(nf[0]), float(nf[-1]), 50)
+    w = np.asarray(ks.bilinear_weights(nh, nf, jnp.asarray(xh), jnp.asarray(xf)))
+    assert w.shape == (50, 20) and np.allclose(w.sum(1), 1.0) and w.min() >= 0.0
+    np.testing.assert_allclose(w @ vals, f(xh, xf), rtol=1e-12, atol=1e-12)
+    # outside the grid the point is clamped to the edge
+    w_out = np.asarray(ks.bilinear_weights(nh, nf, float(nh[-1]) + 1.0, float(nf[0]) - 1.0))
+    assert w_out @ vals == pytest.approx(f(float(nh[-1]), float(nf[0])))
+
+
+def test_lottery_share_is_the_exact_mass_below_the_cutoff_and_continuous(p20):
+    grid = sc.type_grid(p20)
+    xs = jnp.linspace(0.01, 0.6, 2001)
+    share, paid = ks.export_shares(p20, grid, xs)  # (n, I, J)
+    switched = np.asarray((share * grid.mass).sum(-1))  # (n, I)
+    kstar = np.asarray(xs)[:, None] * np.asarray(grid.phi)[None, :] ** float(p20.sigma - 1.0)
+    exact = np.asarray(grid.phi_mass)[None, :] * np.asarray(sc.entry_cost_cdf(p20, kstar, grid.phi[None, :]))
+    np.testing.assert_allclose(switched, exact, rtol=1e-10, atol=1e-14)
+    # the entry labour paid is the partial mean of kappa below kappa* (quadrature of density (34))
+    i = 7
+    k = np.linspace(0.0, kstar[1000, i], 200001)[1:]
+    dens = np.asarray(sc.entry_cost_pdf(p20, k, grid.phi[i]))
+    mean_part = np.sum(0.5 * ((k * dens)[1:] + (k * dens)[:-1]) * np.diff(k)) * float(grid.phi_mass[i])
+    assert float((paid[1000, i] * grid.mass[i]).sum()) == pytest.approx(mean_part, rel=2e-3)
+    # continuity: the switched mass moves by O(dx) (no jumps), unlike the discrete rule
+    tot = switched.sum(1)
+    steps = np.abs(np.diff(tot))
+    assert steps.max() < 5.0 * np.median(steps[steps > 0]) and steps.max() < 1e-3
+    d, _ = ks.export_shares(p20, grid, xs, lottery=False)
+    tot_d = np.asarray((d * grid.mass).sum((-1, -2)))
+    assert np.abs(np.diff(tot_d)).max() > 20.0 * steps.max()
+
+
+def test_loglinear_rule_with_zero_slopes_is_the_constant_rule(p20):
+    ss = sc.steady_state(p20)
+    coef = ks.initial_rules(p20, ss)
+    la_d, la_x, lY = coef[0:2, :, 0].T, coef[2:4, :, 0].T, coef[4:6, :, 0].T  # (4, 2)
+    const = sc.solve_firms(p20, ss.grid, jnp.exp(la_d), jnp.exp(la_x), jnp.exp(lY))
+    # m' rule with slopes: the moments move, but no other forecast depends on them
+    coef = coef.at[6:8, :, 1].set(0.5).at[6:8, :, 0].set(0.5 * jnp.log(ss.m))
+    nodes = ks.moment_nodes(jnp.log(ss.m), 0.02, 3)
+    xg = ks.x_grid_default(p20, 1500, ks.steady_state_cutoff(p20, ss))
+    pol = ks.solve_firms_loglinear(p20, coef, nodes, xg, lottery=False)
+    assert bool(pol.info.converged) and bool(const.info.converged)
+    for g in range(9):
+        np.testing.assert_allclose(np.asarray(pol.v_x[:, :, g]), np.asarray(const.v_x), rtol=1e-10)
+    Vd = np.asarray(ks.values_on_types(p20, ss.grid, pol))  # (2, I, J, 4, G)
+    np.testing.assert_allclose(Vd[..., 4], np.asarray(const.V_d), rtol=2e-5)
+    # decisions: export iff kappa <= x* phi^(sigma-1), the same types as gain >= kappa (away from ties)
+    kstar = np.asarray(pol.x_star[:, :, 4])[:, None, None, :] * np.asarray(ss.grid.phi)[None, :, None, None]
+    d_ll = np.asarray(ss.grid.kappa)[None, None, :, None] <= kstar
+    gap = np.abs(np.asarray(const.gain) - np.asarray(ss.grid.kappa)[None, None, :, None])
+    clear = gap > 1e-4
+    assert np.array_equal(d_ll[clear], np.asarray(const.export)[clear] == 1.0)
+    # simulations coincide when no type is near its cutoff
+    shocks = sc.draw_shocks(p20, jax.random.PRNGKey(3), 60)
+    a = sc.simulate(p20, ss.grid, const, sc.initial_state(ss), shocks)
+    b = sc.simulate(p20, ss.grid, pol, sc.initial_state(ss), shocks)
+    assert clear.all()  # no type within 1e-4 of indifference at these forecasts
+    np.testing.assert_allclose(np.asarray(b["m"]), np.asarray(a["m"]), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(b["w_f"]), np.asarray(a["w_f"]), rtol=1e-10)
+
+
+def test_loglinear_solution_is_a_fixed_point(p20, sol20):
+    assert sol20.rule == "loglinear" and bool(sol20.info.converged)
+    r = sol20.ks
+    assert r.coef.shape == (8, 4, 3) and np.all(np.asarray(r.r2) > 0.9)
+    ss = sol20.steady
+    shocks = sc.draw_shocks(p20, jax.random.PRNGKey(0), 400)  # the loop's seed-0 shocks
+    step = jax.jit(lambda c, nd, v: ks._iteration(p20, ss.grid, ss, shocks, 100, True, 1e-10, c, nd, sol20.policy.x_grid, v))
+    pol, new, r2, sst, paper, stats = step(r.coef, r.nodes, sol20.policy.v)
+    assert float(jnp.max(jnp.abs(new - r.coef))) < 5e-5  # the loop stopped at a change < 1e-5 (damped 0.2)
+    # away from the fixed point the map moves the coefficients
+    _, new0, *_ = step(r.coef.at[6, :, 1].add(0.05), r.nodes, sol20.policy.v)
+    assert float(jnp.max(jnp.abs(new0 - r.coef.at[6, :, 1].add(0.05)))) > 1e-3
+    # symmetric rules: foreign's a_x rule in (H,L) is home's in (L,H) with m and m* swapped
+    c = np.asarray(r.coef)
+    np.testing.assert_array_equal(c[3, 1], c[2, 2][[0, 2, 1]])
+    # the foreign wage rises with the foreign moment and falls with the home one (paper: -0.33 / +0.33)
+    pc = np.asarray(r.paper_coef)
+    assert np.all(pc[3, :, 1] < 0) and np.all(pc[3, :, 2] > 0)
+
+
+def test_time_series_with_loglinear_rules(p20, sol20):
+    r = sc.time_series_experiment(p20, sol20, n_economies=4, T=80, burn=10)
+    np.testing.assert_allclose(r["sigma_ces"], 2.0, atol=1e-8)
+    assert np.all(np.isfinite(r["sigma"]))
+
+
+def test_nonconverged_loop_carries_coefficients_and_r2(p20):
+    with pytest.raises(ConvergenceError, match="last coefficients") as e:
+        sc.solve_stochastic(p20, T=150, burn=50, n_m=3, n_x=200, max_outer=2, n_regrid=1, tol=1e-30)
+    assert e.value.coefficients.shape == (8, 4, 3) and e.value.r2.shape == (8,)
+    assert "R2" in str(e.value)
+
+
+@pytest.mark.parametrize("kw, word", [({"rule": "quadratic"}, "rule"), ({"export_rule": "coin"}, "export_rule"),
+                                      ({"n_m": 1}, "n_m"), ({"damping": 0.0}, "damping")])  # fmt: skip
+def test_bad_options_raise(p20, kw, word):
+    with pytest.raises(ValueError, match=word):
+        sc.solve_stochastic(p20, T=200, burn=50, **kw)
