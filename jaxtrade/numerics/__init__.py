@@ -13,7 +13,7 @@
 """
 
 from jaxtrade.numerics.distribution import push_forward, stationary_distribution, young_lottery
-from jaxtrade.numerics.fixed_point import FixedPointResult, fixed_point, fixed_point_checked
+from jaxtrade.numerics.fixed_point import FixedPointResult, fixed_point, fixed_point_checked, value_iteration
 from jaxtrade.numerics.grids import (
     log_grid,
     pareto_cdf,
@@ -43,6 +43,7 @@ __all__ = [
     "device_mesh",
     "fixed_point",
     "fixed_point_checked",
+    "value_iteration",
     "log_grid",
     "newton_root",
     "newton_root_checked",

@@ -304,3 +304,25 @@ def fixed_point_checked(f, x0, args=None, *, what: str = "fixed point iteration"
     out = fixed_point(f, x0, args, **kwargs)
     check_converged(out.info, what, tol=kwargs.get("tol", 1e-10))
     return out
+
+
+def value_iteration(bellman: Callable[[jax.Array], jax.Array], v0: jax.Array, *, tol: float, max_iter: int):
+    """Iterate ``v <- bellman(v)`` from ``bellman(v0)`` until the relative sup-norm change is small.
+
+    The stopping rule is ``max |Tv - v| / (1 + |Tv|) <= tol`` (scale-free for
+    value functions whose levels vary by orders of magnitude across types).
+    Plain iteration inside ``lax.while_loop`` (jit/vmap safe), no implicit
+    derivatives: use it for loops whose output is a decision rule. Returns
+    ``(v, iterations, change)``; the caller checks ``change <= tol``.
+    """
+
+    def cond(c):
+        _, it, err = c
+        return (err > tol) & (it < max_iter)
+
+    def body(c):
+        v, it, _ = c
+        vn = bellman(v)
+        return vn, it + 1, jnp.max(jnp.abs(vn - v) / (1.0 + jnp.abs(vn)))
+
+    return jax.lax.while_loop(cond, body, (bellman(v0), jnp.asarray(1), jnp.asarray(jnp.inf)))

@@ -335,14 +335,7 @@ def test_cli_json_and_figures(capsys, tmp_path):
 
 
 # ------------------------------------------------------------ independent NumPy reference
-def _reference_module():
-    import importlib.util
-
-    path = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "reference" / "multiproduct_numpy.py"
-    spec = importlib.util.spec_from_file_location("multiproduct_numpy", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from tests.models._reference import multiproduct_reference as _reference_module  # noqa: E402
 
 
 @pytest.mark.parametrize("smoothing", [0.0, 1e-3])

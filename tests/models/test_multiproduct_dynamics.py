@@ -3,9 +3,7 @@ add/drop thresholds (eq. 32, Figures 4-5) and new-exporter dynamics (Figure 6, e
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import pathlib
 
 import jax
 import jax.numpy as jnp
@@ -22,12 +20,7 @@ from jaxtrade.models.multiproduct.simulate import simulate_states
 SMALL = dict(n_z=21, n_products=5)
 
 
-def _reference_module():
-    path = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "reference" / "multiproduct_numpy.py"
-    spec = importlib.util.spec_from_file_location("multiproduct_numpy", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from tests.models._reference import multiproduct_reference as _reference_module  # noqa: E402
 
 
 @pytest.fixture(scope="module")

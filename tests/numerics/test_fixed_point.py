@@ -193,3 +193,18 @@ def test_no_nan_returned_silently(method):
 def test_bad_options_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         fixed_point(linear_map, jnp.zeros(2), (jnp.eye(2) * 0.5, jnp.ones(2)), **kwargs)
+
+
+def test_value_iteration_relative_stop_matches_closed_form():
+    import jax.numpy as jnp
+
+    from jaxtrade.numerics import value_iteration
+
+    b = jnp.array([1.0, 10.0, 1e4])
+    beta = 0.9
+    v, it, change = value_iteration(lambda v: b + beta * v, jnp.zeros(3), tol=1e-12, max_iter=1000)
+    assert float(change) <= 1e-12 and 1 < int(it) < 1000
+    assert jnp.allclose(v, b / (1 - beta), rtol=1e-10)
+    # the iteration cap is honoured and reported
+    _, it, change = value_iteration(lambda v: b + beta * v, jnp.zeros(3), tol=1e-12, max_iter=5)
+    assert int(it) == 5 and float(change) > 1e-12

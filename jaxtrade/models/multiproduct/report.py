@@ -64,6 +64,14 @@ def summary_dict(name: str, p, eq) -> dict:
     }
 
 
+def _save(fig, path: pathlib.Path, plt) -> pathlib.Path:
+    """Lay out, write as PNG (120 dpi) and close one figure; returns its path."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def write_figures(p, eq, out_dir: pathlib.Path, name: str = "standard") -> list[pathlib.Path]:
     """Figures 3-7 as PNG: product-count distribution (3), add/drop decisions (4, eq. 32), high- vs
     low-proximity expansion thresholds (5; panel a for the standard preset, b for NPG), new-exporter
@@ -84,10 +92,7 @@ def write_figures(p, eq, out_dir: pathlib.Path, name: str = "standard") -> list[
     ax.set_ylabel("share of exporters")
     ax.set_title(f"Figure 3: product-count distribution ({name})")
     path = out_dir / f"multiproduct_{name}_fig3_product_count.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    paths.append(path)
+    paths.append(_save(fig, path, plt))
     paths += _write_section5_figures(p, eq, out_dir, name, plt)
 
     mu = np.asarray(eq.mu)
@@ -101,10 +106,7 @@ def write_figures(p, eq, out_dir: pathlib.Path, name: str = "standard") -> list[
     ax.set_title(f"Figure 7: stationary distribution ({name})")
     ax.legend()
     path = out_dir / f"multiproduct_{name}_fig7_densities.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    paths.append(path)
+    paths.append(_save(fig, path, plt))
     return paths
 
 
@@ -145,10 +147,7 @@ def _write_section5_figures(p, eq, out_dir: pathlib.Path, name: str, plt) -> lis
     axes[0].set_ylabel("wage units")
     fig.suptitle(f"Figure 4: firm-level decisions, current portfolio {i} products ({name})")
     path = out_dir / f"multiproduct_{name}_fig4_add_drop.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    paths.append(path)
+    paths.append(_save(fig, path, plt))
 
     # Figure 5: high- vs low-proximity expansion from the same portfolio
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -168,10 +167,7 @@ def _write_section5_figures(p, eq, out_dir: pathlib.Path, name: str, plt) -> lis
     ax.set_ylabel("wage units")
     ax.legend(fontsize=7)
     path = out_dir / f"multiproduct_{name}_fig5_proximity_thresholds.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    paths.append(path)
+    paths.append(_save(fig, path, plt))
 
     # Figure 6: new exporters by years since export entry
     years = np.arange(dyn["new_exporter_survival"].size)
@@ -187,8 +183,5 @@ def _write_section5_figures(p, eq, out_dir: pathlib.Path, name: str, plt) -> lis
         ax.legend(fontsize=7)
     fig.suptitle(f"Figure 6: new exporter dynamics ({name})")
     path = out_dir / f"multiproduct_{name}_fig6_new_exporters.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    paths.append(path)
+    paths.append(_save(fig, path, plt))
     return paths

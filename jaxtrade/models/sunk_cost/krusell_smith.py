@@ -61,6 +61,7 @@ from jaxtrade.errors import ConvergenceError, SolverInfo, converged_flag
 from jaxtrade.models.sunk_cost.equilibrium import period_equilibrium, steady_state
 from jaxtrade.models.sunk_cost.params import SunkCostParams
 from jaxtrade.models.sunk_cost.types import TypeGrid, theta_kappa
+from jaxtrade.numerics.fixed_point import value_iteration
 from jaxtrade.numerics.linalg import solve_small
 
 OBJECTS = ("log a_d (h)", "log a_d (f)", "log a_x (h)", "log a_x (f)", "log Y (h)", "log Y (f)", "log m'", "log m*'")
@@ -251,18 +252,9 @@ def solve_firms_loglinear(p: SunkCostParams, coef, nodes, x_grid, v0=None, *, to
     def bellman(V):
         return ad[:, None, :] + jnp.maximum(cont(V), go if kap_on else Vxn[:, None, :])
 
-    def cond(c):
-        _, it, err = c
-        return (err > tol) & (it < max_iter)
-
-    def body(c):
-        V, it, _ = c
-        Vn = bellman(V)
-        return Vn, it + 1, jnp.max(jnp.abs(Vn - V) / (1.0 + jnp.abs(Vn)))
-
     if v0 is None:
         v0 = jnp.broadcast_to(ad[:, None, :] / (1.0 - p.beta * (1.0 - p.delta)), go.shape)
-    V, it, err = jax.lax.while_loop(cond, body, (bellman(v0), jnp.asarray(1), jnp.asarray(jnp.inf)))
+    V, it, err = value_iteration(bellman, v0, tol=tol, max_iter=max_iter)
     h = go - cont(V)  # gain - x, strictly decreasing in x
     n_x = x_grid.shape[0]
     k = jnp.clip(jnp.sum(h >= 0.0, axis=1) - 1, 0, n_x - 2)  # (2, SG)

@@ -36,6 +36,8 @@ from jaxtrade.errors import ConvergenceError, SolverInfo, converged_flag
 from jaxtrade.models.sunk_cost.equilibrium import SteadyState, period_equilibrium, steady_state
 from jaxtrade.models.sunk_cost.params import SunkCostParams
 from jaxtrade.models.sunk_cost.types import TypeGrid
+from jaxtrade.numerics.fixed_point import value_iteration
+from jaxtrade.numerics.linalg import solve_small
 
 STATE_NAMES = ("(H,H)", "(H,L)", "(L,H)", "(L,L)")
 
@@ -84,9 +86,9 @@ def solve_firms(p: SunkCostParams, grid: TypeGrid, a_d, a_x, Y, *, tol: float = 
     def one_country(ad, ax, y):
         Q = p.beta * Lam * y[:, None] / y[None, :]  # (S, S')
         S = Q.shape[0]
-        # v_x = (ad + ax) + (1-delta) Q v_x  -> small linear system solved by iteration-free Neumann via inverse
+        # v_x = (ad + ax) + (1-delta) Q v_x: a small linear system
         A = jnp.eye(S) - (1.0 - p.delta) * Q
-        v_x = jnp.linalg.solve(A, ad + ax) if S > 1 else (ad + ax) / A[0, 0]
+        v_x = solve_small(A, ad + ax) if S > 1 else (ad + ax) / A[0, 0]
         Vx_next = (1.0 - p.delta) * (Q @ v_x)  # (S,) per phi^th
         kap = grid.kappa[None, :, None] if p.entry_costs else 0.0
         flow = phith[:, None, None] * ad[None, None, :]
@@ -96,18 +98,8 @@ def solve_firms(p: SunkCostParams, grid: TypeGrid, a_d, a_x, Y, *, tol: float = 
             go = -kap + phith[:, None, None] * Vx_next[None, None, :]
             return flow + jnp.maximum(cont, go)
 
-        def cond(c):
-            _, it, err = c
-            return (err > tol) & (it < max_iter)
-
-        def body(c):
-            V, it, _ = c
-            Vn = bellman(V)
-            err = jnp.max(jnp.abs(Vn - V) / (1.0 + jnp.abs(Vn)))
-            return Vn, it + 1, err
-
         V0 = flow / (1.0 - p.beta * (1.0 - p.delta))
-        V, it, err = jax.lax.while_loop(cond, body, (bellman(V0), jnp.asarray(1), jnp.asarray(jnp.inf)))
+        V, it, err = value_iteration(bellman, V0, tol=tol, max_iter=max_iter)
         cont = (1.0 - p.delta) * jnp.einsum("st,ijt->ijs", Q, V)
         gain = phith[:, None, None] * Vx_next[None, None, :] - cont + (0.0 if not p.entry_costs else 0.0)
         export = (gain >= (kap if p.entry_costs else -jnp.inf)).astype(float) * jnp.ones_like(V)
