@@ -8,9 +8,12 @@
     speed ratio (target >= 10x).
 (b) Grid scaling: time (after compilation) for the (nz, N) pairs in
     ``--grid`` (default a small subset; ``--full`` runs nz in {51, 101, 201,
-    401} x N in {10, 25, 50, 100}). Peak memory is not yet measured.
+    401} x N in {10, 25, 50, 100}), in-process and without memory figures;
+    ``benchmarks/bench_multiproduct_scaling.py`` runs the same grid with one
+    subprocess per point and records peak memory.
 
-Not done yet: the vmapped / sharded throughput of 1,024 parameter vectors.
+The vmapped / sharded throughput of 1,024 parameter vectors is in
+``benchmarks/bench_multiproduct_throughput.py``.
 
 Usage::
 

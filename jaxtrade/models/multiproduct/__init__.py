@@ -29,3 +29,8 @@ __all__ += ["add_drop_thresholds", "pairwise_thresholds", "proximity_thresholds"
             "dynamics_summary", "choice_value_gaps", "productivity_normalization", "figure_portfolio",
             "AddDropThresholds", "PairwiseThresholds", "ProximityThresholds", "NewExporterDynamics",
             "CROSSING", "ALWAYS", "NEVER", "NOT_APPLICABLE"]
+
+from .batch import METHODS as BATCH_METHODS  # noqa: E402
+from .batch import solve_equilibrium_batch, stack_params, unstack_params  # noqa: E402
+
+__all__ += ["solve_equilibrium_batch", "stack_params", "unstack_params", "BATCH_METHODS"]
