@@ -30,6 +30,9 @@ def _forecast_loop_options(parser) -> None:
     parser.add_argument("--damping", type=float, default=None,
                         help="update weight on the new coefficients (default 0.2 loglinear, 0.1 constant)")
     parser.add_argument("--max-outer", type=int, default=400)
+    parser.add_argument("--entry-cost-units", choices=("labor", "effective_labor", "consumption", "composite"),
+                        default="labor", help="loglinear only: units of kappa (the paper's text: labour; "
+                        "effective_labor = kappa/z units of labour; see docs/models/sunk_cost.md)")
 
 
 def add_parser(sub) -> None:
@@ -61,7 +64,8 @@ def add_parser(sub) -> None:
 def _params(args):
     from jaxtrade.models import sunk_cost as sc
 
-    p = sc.ruhl_params(n_phi=args.n_phi, n_kappa=args.n_kappa, tau=args.tau)
+    p = sc.ruhl_params(n_phi=args.n_phi, n_kappa=args.n_kappa, tau=args.tau,
+                       entry_cost_units=getattr(args, "entry_cost_units", "labor"))
     if args.calibrate_labor:
         p = sc.calibrate_labor(p, tol=1e-8)
     return p

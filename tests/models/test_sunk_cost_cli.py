@@ -65,3 +65,15 @@ def test_business_cycle_json(capsys):
     # the productivity-only closed forms of the two-state chain: sd atanh(epsilon), autocorrelation 2 lambda - 1
     assert d["productivity"]["autocorr"] == pytest.approx(2 * 0.803 - 1, abs=1e-12)
     assert d["paper"]["autocorr_log_output"] == 0.793 and 0.0 < d["mean_sd"] < 0.1 and -1.0 < d["mean_autocorr"] < 1.0
+
+
+def test_entry_cost_units_option_reaches_the_parameters():
+    from jaxtrade.cli_sunk_cost import _params
+
+    parser = argparse.ArgumentParser(prog="jaxtrade")
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["sunk-cost", "time-series", "--n-phi", "10", "--n-kappa", "10",
+                              "--entry-cost-units", "effective_labor"])  # fmt: skip
+    assert _params(args).entry_cost_units == "effective_labor"
+    args = parser.parse_args(["sunk-cost", "steady-state", "--n-phi", "10", "--n-kappa", "10"])
+    assert _params(args).entry_cost_units == "labor"

@@ -152,3 +152,33 @@ def test_nonconverged_loop_carries_coefficients_and_r2(p20):
 def test_bad_options_raise(p20, kw, word):
     with pytest.raises(ValueError, match=word):
         sc.solve_stochastic(p20, T=200, burn=50, **kw)
+
+
+def test_entry_cost_price_by_unit(p20):
+    """Own-wage price of one unit of kappa: 1 (labour), 1/z (effective labour), 1 at the steady state for the bundles."""
+    ss = sc.steady_state(p20)
+    z = jnp.array([1.025, 0.975])
+    lad, ly = jnp.log(ss.period.a_d), jnp.log(ss.period.Y)
+    assert np.allclose(ks.entry_cost_price(p20, z, lad, ly), 1.0)
+    pe = sc.ruhl_params(n_phi=20, n_kappa=20, entry_cost_units="effective_labor")
+    assert np.allclose(ks.entry_cost_price(pe, z, lad, ly), 1.0 / z, rtol=1e-14)
+    for units in ("consumption", "composite"):
+        pu = sc.ruhl_params(n_phi=20, n_kappa=20, entry_cost_units=units)
+        ref = ks.steady_log_p_ref(pu, ss)
+        assert np.allclose(ks.entry_cost_price(pu, jnp.ones(2), lad, ly, ref), 1.0, atol=1e-12)
+    with pytest.raises(ValueError, match="entry_cost_units"):
+        sc.ruhl_params(n_phi=20, n_kappa=20, entry_cost_units="gold")
+    with pytest.raises(ValueError, match="entry_cost_units"):
+        sc.solve_stochastic(pe, T=200, burn=50, rule="constant")
+
+
+def test_effective_labour_entry_cost_moves_the_exporter_moment_with_the_state(p20, sol20):
+    """With kappa in labour, (H,H) and (L,L) differ by a common scale and the m' rule cannot tell them apart;
+    with kappa in effective labour (cheaper when own productivity is high) exporters rise in (H,H)."""
+    from jaxtrade.replication.ruhl import m_gap
+
+    pe = sc.ruhl_params(n_phi=20, n_kappa=20, entry_cost_units="effective_labor")
+    sol_e = sc.solve_stochastic(pe, T=400, burn=100, n_m=3, n_x=400, max_outer=150)
+    gap_labour = m_gap(np.asarray(sol20.ks.paper_coef)[2])
+    gap_effective = m_gap(np.asarray(sol_e.ks.paper_coef)[2])
+    assert abs(gap_labour) < 1e-3 and gap_effective > 0.05

@@ -188,6 +188,7 @@ class LogLinearPolicy(eqx.Module):
     coef: jax.Array
     info: SolverInfo
     lottery: bool = eqx.field(static=True, default=True)
+    log_p_ref: jax.Array | float = 0.0
 
 
 def x_grid_default(p: SunkCostParams, n_x: int, x_ref=None) -> jax.Array:
@@ -208,7 +209,43 @@ def steady_state_cutoff(p: SunkCostParams, ss) -> jax.Array:
     return R * ss.period.a_x[0] / (1.0 - R)
 
 
-def _transition(p, coef, nodes):
+def entry_cost_price(p: SunkCostParams, z_own, log_a_d, log_Y, log_p_ref=0.0):
+    """Price, in own-wage units, of one unit of the entry cost kappa (``p.entry_cost_units``).
+
+    z_own: own aggregate productivity; log_a_d, log_Y: own-wage-unit log a_d and
+    log Y (forecast or realised), which give the CES index in own-wage units
+    P / w = [(a_d/w) / ((gamma/sigma) (Y/w) omega^sigma)]^(1/(sigma-1)) / (rho z).
+    log_p_ref: log P / w in the deterministic steady state (the normalisation
+    of "consumption" and "composite"). "labor": 1; "effective_labor": 1 / z;
+    "composite": (P/w) / ref; "consumption": P_C / w relative to its steady
+    state, ((P/w) / ref)^gamma z^-(1-gamma) (P_C = (P/gamma)^gamma (w/z / (1-gamma))^(1-gamma)).
+    """
+    u = p.entry_cost_units
+    z_own = jnp.asarray(z_own, dtype=float)
+    if u == "labor":
+        return jnp.ones_like(z_own * log_a_d)
+    if u == "effective_labor":
+        return jnp.ones_like(log_a_d) / z_own
+    rel = _log_p_over_w(p, z_own, log_a_d, log_Y) - log_p_ref
+    if u == "composite":
+        return jnp.exp(rel)
+    if u == "consumption":
+        return jnp.exp(p.gamma * rel - (1.0 - p.gamma) * jnp.log(z_own))
+    raise ValueError(f"unknown entry_cost_units {u!r}")
+
+
+def _log_p_over_w(p: SunkCostParams, z_own, log_a_d, log_Y):
+    """log of the CES index in own-wage units, P/w = [(a_d/w) / ((gamma/sigma)(Y/w) omega^sigma)]^(1/(sigma-1)) / (rho z)."""
+    th = p.sigma - 1.0
+    return (log_a_d - jnp.log(p.gamma / p.sigma) - log_Y - p.sigma * jnp.log(p.omega)) / th - jnp.log(p.rho * z_own)
+
+
+def steady_log_p_ref(p: SunkCostParams, ss) -> jax.Array:
+    """log P / w in the deterministic steady state (z = 1), from its a_d and Y."""
+    return _log_p_over_w(p, 1.0, jnp.log(ss.period.a_d[0]), jnp.log(ss.period.Y[0]))
+
+
+def _transition(p, coef, nodes, log_p_ref=0.0):
     """Forecasts on the grid and the operator T[c, (n, g), (n', g')] = Q(n, g, n') W(n, g, g')."""
     from jaxtrade.models.sunk_cost.stochastic import transition_matrix
 
@@ -225,12 +262,16 @@ def _transition(p, coef, nodes):
     ly_next = cy[:, None, None, :, 0] + cy[:, None, None, :, 1] * lh_n[None, :, :, None] + cy[:, None, None, :, 2] * lf_n[None, :, :, None]
     Q = p.beta * Lam[None, :, None, :] * y[..., None] / jnp.exp(ly_next)  # (2, S, G, S')
     T = (Q[..., None] * W[None, :, :, None, :]).reshape(2, S * G, S * G)
-    return ad.reshape(2, S * G), ax.reshape(2, S * G), T, S, G
+    from jaxtrade.models.sunk_cost.stochastic import productivity_states
+
+    z_own = productivity_states(p).T[:, :, None]  # (2, S, 1)
+    cf = entry_cost_price(p, z_own, F[0:2], F[4:6], log_p_ref)  # (2, S, G)
+    return ad.reshape(2, S * G), ax.reshape(2, S * G), T, S, G, cf.reshape(2, S * G)
 
 
 @jax.jit(static_argnames=("tol", "max_iter", "lottery"))
 def solve_firms_loglinear(p: SunkCostParams, coef, nodes, x_grid, v0=None, *, tol: float = 1e-10,
-                          max_iter: int = 5000, lottery: bool = True) -> LogLinearPolicy:  # fmt: skip
+                          max_iter: int = 5000, lottery: bool = True, log_p_ref=0.0) -> LogLinearPolicy:  # fmt: skip
     """Exporter (26) and non-exporter (27) values on the moment grid for rules ``coef`` (8, 4, 3).
 
     v_x = a_d + a_x + (1-delta) T v_x is a (4G x 4G) linear system per country;
@@ -238,12 +279,12 @@ def solve_firms_loglinear(p: SunkCostParams, coef, nodes, x_grid, v0=None, *, to
     (warm start) or from "never export". Jit/vmap safe; ``info.converged``
     must be checked by the caller.
     """
-    ad, ax, T, S, G = _transition(p, coef, nodes)
+    ad, ax, T, S, G, cf = _transition(p, coef, nodes, log_p_ref)
     A = jnp.eye(S * G)[None] - (1.0 - p.delta) * T
     v_x = jax.vmap(solve_small)(A, ad + ax)  # (2, SG)
     Vxn = (1.0 - p.delta) * jnp.einsum("cab,cb->ca", T, v_x)  # value of exporting next period, per phi^th
     x = x_grid[None, :, None]
-    go = Vxn[:, None, :] - x  # (2, n_x, SG)
+    go = Vxn[:, None, :] - x * cf[:, None, :]  # (2, n_x, SG); cf: own-wage price of a unit of kappa
     kap_on = p.entry_costs
 
     def cont(V):
@@ -266,7 +307,7 @@ def solve_firms_loglinear(p: SunkCostParams, coef, nodes, x_grid, v0=None, *, to
         x_star = jnp.full_like(x_star, 1e300)  # everyone exports (finite: interpolation weights may be 0)
     info = SolverInfo(iterations=it, residual=err, converged=converged_flag(err, tol))
     return LogLinearPolicy(v_x=v_x.reshape(2, S, G), v=V, x_star=x_star.reshape(2, S, G), x_grid=x_grid, nodes=nodes,
-                           coef=coef, info=info, lottery=lottery)  # fmt: skip
+                           coef=coef, info=info, lottery=lottery, log_p_ref=jnp.asarray(log_p_ref, dtype=float))  # fmt: skip
 
 
 def values_on_types(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolicy) -> jax.Array:
@@ -344,7 +385,7 @@ def simulate_loglinear(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolic
     whose series it returns, plus ``m_next`` (the moments at the start of
     the next period) and ``switch_share`` (mass of switchers / pool).
     """
-    from jaxtrade.models.sunk_cost.stochastic import SimState, productivity_states
+    from jaxtrade.models.sunk_cost.stochastic import exporter_moments, market_period, productivity_states
 
     th = p.sigma - 1.0
     phith = grid.phi[:, None] ** th
@@ -353,25 +394,20 @@ def simulate_loglinear(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolic
     cells = _cells(p, grid)
 
     def step(st, s):
-        m = jnp.sum(st.mu_x * phith, axis=(1, 2))
-        M = jnp.sum((st.mu_x + st.mu_d) * phith, axis=(1, 2))
+        m, M = exporter_moments(st, phith)
         lm = jnp.log(m)
         w = bilinear_weights(policy.nodes[0], policy.nodes[1], lm[0], lm[1])  # (G,)
         xs = policy.x_star[:, s, :] @ w  # (2,)
         share, paid = export_shares(p, grid, xs, lottery=policy.lottery, cells=cells)
+        if p.entry_cost_units != "labor":  # entry labour: kappa units times their own-wage price
+            F = evaluate_rules(policy.coef, s, lm[0], lm[1])  # forecasts at the current moments
+            paid = paid * entry_cost_price(p, zs[s], F[0:2], F[4:6], policy.log_p_ref)[:, None, None]
+        new, out = market_period(p, st, s, zs[s], m, M, share, paid, entrants)
         pool = st.mu_d + entrants
-        K = jnp.sum(paid * pool, axis=(1, 2))
-        eq = period_equilibrium(p, zs[s], M, m, K, log_wf0=st.log_wf)
-        mu_x = (1.0 - p.delta) * (st.mu_x + share * pool)
-        mu_d = (1.0 - p.delta) * (1.0 - share) * pool
-        out = {
-            "state": s, "z": zs[s], "w_f": eq.w[1], "m": m, "M": M, "K": K, "Y": eq.Y, "P": eq.P, "Pi": eq.Pi,
-            "a_d": eq.a_d, "a_x": eq.a_x, "w": eq.w, "imports": eq.exports[::-1],
-            "domestic": p.gamma * eq.Y * (1.0 - eq.import_share), "exporters": jnp.sum(st.mu_x, axis=(1, 2)),
-            "converged": eq.info.converged, "m_next": jnp.sum(mu_x * phith, axis=(1, 2)), "x_star": xs,
-            "switch_share": jnp.sum(share * pool, axis=(1, 2)) / jnp.sum(pool, axis=(1, 2)),
-        }  # fmt: skip
-        return SimState(mu_x=mu_x, mu_d=mu_d, log_wf=jnp.log(eq.w[1])), out
+        out["m_next"] = jnp.sum(new.mu_x * phith, axis=(1, 2))
+        out["x_star"] = xs
+        out["switch_share"] = jnp.sum(share * pool, axis=(1, 2)) / jnp.sum(pool, axis=(1, 2))
+        return new, out
 
     _, series = jax.lax.scan(step, state0, shocks)
     return series
@@ -421,7 +457,7 @@ class KSResult(eqx.Module):
 def _iteration(p, grid, ss, shocks, burn, lottery, tol_v, coef, nodes, x_grid, v0, symmetric=True):
     from jaxtrade.models.sunk_cost.stochastic import initial_state
 
-    policy = solve_firms_loglinear(p, coef, nodes, x_grid, v0, tol=tol_v, lottery=lottery)
+    policy = solve_firms_loglinear(p, coef, nodes, x_grid, v0, tol=tol_v, lottery=lottery, log_p_ref=steady_log_p_ref(p, ss))
     series = simulate_loglinear(p, grid, policy, initial_state(ss), shocks)
     sl = jax.tree_util.tree_map(lambda a: a[burn:], series)
     lm = jnp.log(sl["m"])
@@ -502,7 +538,8 @@ def solve_loglinear(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed: 
     x_grid = x_grid_default(p, n_x, steady_state_cutoff(p, ss))
     shocks = draw_shocks(p, jax.random.PRNGKey(seed), T)
     run = jax.jit(lambda c, nd, v: _iteration(p, grid, ss, shocks, burn, lottery, 1e-10, c, nd, x_grid, v, symmetric))
-    v = jax.jit(lambda c, nd: solve_firms_loglinear(p, c, nd, x_grid, lottery=lottery).v)(coef, nodes)
+    lpr = steady_log_p_ref(p, ss)
+    v = jax.jit(lambda c, nd: solve_firms_loglinear(p, c, nd, x_grid, lottery=lottery, log_p_ref=lpr).v)(coef, nodes)
     changes = []
     change, r2, sst, paper, stats = np.inf, None, None, None, None
     it = 0
@@ -543,7 +580,7 @@ def solve_loglinear(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed: 
         err.coefficients = np.asarray(coef)
         err.r2 = np.asarray(r2)
         raise err
-    policy = jax.jit(lambda c, nd, v0: solve_firms_loglinear(p, c, nd, x_grid, v0, lottery=lottery))(coef, nodes, v)
+    policy = jax.jit(lambda c, nd, v0: solve_firms_loglinear(p, c, nd, x_grid, v0, lottery=lottery, log_p_ref=lpr))(coef, nodes, v)
     ks = KSResult(coef=coef, r2=r2, sst=sst, paper_coef=paper[0], paper_r2=paper[1], paper_sst=paper[2], nodes=nodes,
                   coverage=stats["coverage"], log_m_mean=stats["mean"], log_m_std=stats["std"],
                   changes=jnp.asarray(changes))  # fmt: skip

@@ -73,6 +73,7 @@ class SunkCostParams(eqx.Module):
     n_phi: int = eqx.field(static=True, default=200)
     n_kappa: int = eqx.field(static=True, default=200)
     entry_costs: bool = eqx.field(static=True, default=True)
+    entry_cost_units: str = eqx.field(static=True, default="labor")
 
     @property
     def sigma(self) -> jax.Array:
@@ -97,7 +98,12 @@ class SunkCostParams(eqx.Module):
         return validate_params(out)
 
 
-_STATIC = ("n_phi", "n_kappa", "entry_costs")
+#: units of the export entry cost kappa (experiment): own labour (the paper, default), effective labour
+#: kappa / z, the consumption bundle P_C or the differentiated composite P (both relative to their
+#: steady-state value in wage units, so the deterministic steady state is unchanged)
+ENTRY_COST_UNITS = ("labor", "effective_labor", "consumption", "composite")
+
+_STATIC = ("n_phi", "n_kappa", "entry_costs", "entry_cost_units")
 _FLOAT_FIELDS = (
     "tau", "rho", "beta", "delta", "gamma", "epsilon", "lam", "theta_phi", "phi_bar",
     "zeta", "xi", "kappa_bar", "L", "omega",
@@ -123,6 +129,7 @@ def ruhl_params(
     n_phi: int = 200,
     n_kappa: int = 200,
     entry_costs: bool = True,
+    entry_cost_units: str = "labor",
     validate: bool = True,
 ) -> SunkCostParams:
     """Parameter factory with the paper's defaults (Tables 1 and 2).
@@ -153,6 +160,7 @@ def ruhl_params(
         n_phi=int(n_phi),
         n_kappa=int(n_kappa),
         entry_costs=bool(entry_costs),
+        entry_cost_units=str(entry_cost_units),
     )
     if validate:
         validate_params(p)
@@ -206,6 +214,8 @@ def validate_params(p: SunkCostParams) -> SunkCostParams:
             f"for every phi in [1, phi_bar], got zeta={a['zeta']}, xi={a['xi']}, phi_bar={a['phi_bar']} "
             f"(minimum {1.0 + a['zeta'] + lo})"
         )
+    if p.entry_cost_units not in ENTRY_COST_UNITS:
+        raise ValueError(f"entry_cost_units must be one of {ENTRY_COST_UNITS}, got {p.entry_cost_units!r}")
     for name in ("n_phi", "n_kappa"):
         n = getattr(p, name)
         if int(n) < 2:

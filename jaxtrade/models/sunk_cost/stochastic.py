@@ -145,24 +145,44 @@ def simulate(p: SunkCostParams, grid: TypeGrid, policy: FirmPolicy, state0: SimS
     entrants = p.nu * grid.mass[None]
 
     def step(st: SimState, s):
-        m = jnp.sum(st.mu_x * phith, axis=(1, 2))
-        M = jnp.sum((st.mu_x + st.mu_d) * phith, axis=(1, 2))
+        m, M = exporter_moments(st, phith)
         d = policy.export[:, :, :, s]
-        pool = st.mu_d + entrants
-        K = jnp.sum(d * pool * kap, axis=(1, 2))
-        eq = period_equilibrium(p, zs[s], M, m, K, log_wf0=st.log_wf)
-        mu_x = (1.0 - p.delta) * (st.mu_x + d * pool)
-        mu_d = (1.0 - p.delta) * (1.0 - d) * pool
-        out = {
-            "state": s, "z": zs[s], "w_f": eq.w[1], "m": m, "M": M, "K": K, "Y": eq.Y, "P": eq.P, "Pi": eq.Pi,
-            "a_d": eq.a_d, "a_x": eq.a_x, "w": eq.w, "imports": eq.exports[::-1],
-            "domestic": p.gamma * eq.Y * (1.0 - eq.import_share), "exporters": jnp.sum(st.mu_x, axis=(1, 2)),
-            "converged": eq.info.converged,
-        }  # fmt: skip
-        return SimState(mu_x=mu_x, mu_d=mu_d, log_wf=jnp.log(eq.w[1])), out
+        new, out = market_period(p, st, s, zs[s], m, M, d, d * kap, entrants)
+        return new, out
 
     _, series = jax.lax.scan(step, state0, shocks)
     return series
+
+
+def exporter_moments(st: SimState, phith) -> tuple[jax.Array, jax.Array]:
+    """Moments (40) of each country's exporters, m, and of all its firms, M (sums of mu phi^(sigma-1))."""
+    m = jnp.sum(st.mu_x * phith, axis=(1, 2))
+    M = jnp.sum((st.mu_x + st.mu_d) * phith, axis=(1, 2))
+    return m, M
+
+
+def market_period(p: SunkCostParams, st: SimState, s, z, m, M, share, paid, entrants) -> tuple[SimState, dict]:
+    """One simulated period given the end-of-period export decisions.
+
+    ``share`` (2, I, J) is the fraction of each cell's pool (non-exporters
+    plus entrants) that starts exporting and ``paid`` the entry cost it pays
+    per unit of pool mass (``share * kappa`` for a grid-point rule). Clears
+    the markets of the period (balanced trade (31), entry labour K), then
+    pushes the histogram forward (section 4.5 item 3). Returns the next
+    state and the period's series (one row of :func:`simulate`'s output).
+    """
+    pool = st.mu_d + entrants
+    K = jnp.sum(paid * pool, axis=(1, 2))
+    eq = period_equilibrium(p, z, M, m, K, log_wf0=st.log_wf)
+    mu_x = (1.0 - p.delta) * (st.mu_x + share * pool)
+    mu_d = (1.0 - p.delta) * (1.0 - share) * pool
+    out = {
+        "state": s, "z": z, "w_f": eq.w[1], "m": m, "M": M, "K": K, "Y": eq.Y, "P": eq.P, "Pi": eq.Pi,
+        "a_d": eq.a_d, "a_x": eq.a_x, "w": eq.w, "imports": eq.exports[::-1],
+        "domestic": p.gamma * eq.Y * (1.0 - eq.import_share), "exporters": jnp.sum(st.mu_x, axis=(1, 2)),
+        "converged": eq.info.converged,
+    }  # fmt: skip
+    return SimState(mu_x=mu_x, mu_d=mu_d, log_wf=jnp.log(eq.w[1])), out
 
 
 def draw_shocks(p: SunkCostParams, key, T: int, s0=None) -> jax.Array:
@@ -237,6 +257,9 @@ def solve_stochastic(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed:
         raise ValueError(f"rule must be 'loglinear' or 'constant', got {rule!r}")
     if ks_options:
         raise ValueError(f"options {sorted(ks_options)} apply only to rule='loglinear'")
+    if p.entry_cost_units != "labor":
+        raise ValueError(f"entry_cost_units={p.entry_cost_units!r} requires rule='loglinear' (the constant rule "
+                         "charges kappa in labour only)")
     damping = 0.5 if damping is None else damping
     ss = steady_state(p)
     grid = ss.grid
