@@ -6,13 +6,10 @@ with ``--xla_force_host_platform_device_count=4``.
 
 from __future__ import annotations
 
-import os
-import pathlib
-import subprocess
-import sys
 import textwrap
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from tests._devices import run_on_cpu_devices
+
 
 SCRIPT = textwrap.dedent(
     """
@@ -45,12 +42,6 @@ SCRIPT = textwrap.dedent(
 
 
 def test_sharded_demeaning_matches_single_device():
-    env = dict(os.environ)
-    env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
-    env["JAX_PLATFORMS"] = "cpu"
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT
-    )
+    proc = run_on_cpu_devices(SCRIPT, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "OK" in proc.stdout

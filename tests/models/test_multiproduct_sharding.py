@@ -10,10 +10,6 @@ with both per-device layouts (``method="vmap"`` and ``"map"``).
 
 from __future__ import annotations
 
-import os
-import pathlib
-import subprocess
-import sys
 import textwrap
 
 import jax.numpy as jnp
@@ -23,7 +19,8 @@ import pytest
 from jaxtrade.models.multiproduct import standard_params
 from jaxtrade.models.multiproduct.batch import solve_equilibrium_batch, stack_params, unstack_params
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from tests._devices import run_on_cpu_devices
+
 
 SCRIPT = textwrap.dedent(
     """
@@ -82,13 +79,7 @@ SCRIPT = textwrap.dedent(
 
 
 def test_sharded_batch_matches_per_vector_solves():
-    env = dict(os.environ)
-    env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
-    env["JAX_PLATFORMS"] = "cpu"
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600, cwd=ROOT
-    )
+    proc = run_on_cpu_devices(SCRIPT, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "OK" in proc.stdout
 

@@ -1,10 +1,6 @@
 """Sharding helpers: single device in-process, four forced CPU devices in a subprocess."""
 
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -14,7 +10,8 @@ import pytest
 import jaxtrade._config  # noqa: F401
 from jaxtrade.numerics.sharding import batch_size, device_mesh, pad_batch, shard_batch, sharded_vmap
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests._devices import run_on_cpu_devices
+
 
 
 def _solve(a, b):
@@ -77,12 +74,6 @@ SCRIPT = textwrap.dedent(
 
 
 def test_four_cpu_devices_subprocess():
-    env = dict(os.environ)
-    env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
-    env["JAX_PLATFORMS"] = "cpu"
-    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=120, cwd=str(REPO_ROOT)
-    )
+    proc = run_on_cpu_devices(SCRIPT, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "SHARDING_OK 4" in proc.stdout
