@@ -182,3 +182,14 @@ def test_effective_labour_entry_cost_moves_the_exporter_moment_with_the_state(p2
     gap_labour = m_gap(np.asarray(sol20.ks.paper_coef)[2])
     gap_effective = m_gap(np.asarray(sol_e.ks.paper_coef)[2])
     assert abs(gap_labour) < 1e-3 and gap_effective > 0.05
+
+
+def test_time_series_does_not_depend_on_economies_per_step(p20, sol20):
+    """Grouped lax.map (with a remainder group) and one vmapped batch give the same estimates."""
+    kw = dict(n_economies=7, T=80, burn=10, seed=3)
+    a = sc.time_series_experiment(p20, sol20, economies_per_step=3, **kw)
+    b = sc.time_series_experiment(p20, sol20, economies_per_step=7, **kw)
+    np.testing.assert_allclose(a["sigma"], b["sigma"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(a["r2"], b["r2"], rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="economies_per_step"):
+        sc.time_series_experiment(p20, sol20, economies_per_step=0, **kw)

@@ -62,6 +62,7 @@ from jaxtrade.models.sunk_cost.stochastic import (
     transition_matrix,
 )
 from jaxtrade.numerics.markov import stationary_distribution_markov
+from jaxtrade.models.sunk_cost.timeseries import over_economies
 
 #: Table 1 of the paper: the targets of epsilon and lambda (annual U.S. data, 1950-2000, log, linearly detrended)
 PAPER_TABLE1 = {"sd_log_output": 0.036, "autocorr_log_output": 0.793}
@@ -199,10 +200,11 @@ def _one_economy(p, sol, key, T, burn, measure, detrend, country):
 
 def output_moments(p: SunkCostParams, sol: StochasticSolution, *, n_economies: int = 250, T: int = 300, burn: int = 50,
                    seed: int = 1, measure: str = "income", detrend: str = "linear", country: int = 0,
-                   check: bool = True) -> dict:  # fmt: skip
+                   check: bool = True, economies_per_step: int | None = None) -> dict:  # fmt: skip
     """Table 1 moments: sd and lag-one autocorrelation of log real output on simulated economies.
 
-    ``n_economies`` economies of ``T`` periods (vmapped over
+    ``n_economies`` economies of ``T`` periods (in groups of ``economies_per_step``, see
+    :func:`~jaxtrade.models.sunk_cost.timeseries.over_economies`, over
     ``jax.random.split(PRNGKey(seed), n_economies)``; each starts from the
     steady-state distribution with the first shock drawn from the stationary
     law), the first ``burn`` periods dropped; statistics per economy on the
@@ -227,8 +229,7 @@ def output_moments(p: SunkCostParams, sol: StochasticSolution, *, n_economies: i
     if country not in (0, 1):
         raise ValueError(f"country must be 0 (home) or 1 (foreign), got {country}")
     keys = jax.random.split(jax.random.PRNGKey(seed), n_economies)
-    run = jax.jit(jax.vmap(lambda k: _one_economy(p, sol, k, T, burn, measure, detrend, country)))
-    out = {k: np.asarray(v) for k, v in run(keys).items()}
+    out = over_economies(lambda k: _one_economy(p, sol, k, T, burn, measure, detrend, country), keys, economies_per_step)
     ok = bool(out["all_converged"].all())
     if check and not ok:
         raise ConvergenceError("business-cycle simulation balanced-trade roots", T, np.nan,
