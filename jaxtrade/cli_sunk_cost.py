@@ -35,6 +35,16 @@ def _forecast_loop_options(parser) -> None:
                         "effective_labor = kappa/z units of labour; see docs/models/sunk_cost.md)")
 
 
+def _simulated_economies_options(parser) -> None:
+    """Section 6.1's simulation sizes (250 economies x 300 periods, 50 dropped) and the forecasting loop's options."""
+    parser.add_argument("--economies", type=int, default=250)
+    parser.add_argument("--periods", type=int, default=300)
+    parser.add_argument("--drop", type=int, default=50)
+    parser.add_argument("--ks-periods", type=int, default=3000, help="periods of the forecasting-rule simulation")
+    parser.add_argument("--ks-burn", type=int, default=500)
+    _forecast_loop_options(parser)
+
+
 def add_parser(sub) -> None:
     """Add ``sunk-cost`` with subcommands steady-state, krusell-smith, time-series."""
     top = sub.add_parser("sunk-cost", help="Ruhl (2008) export entry costs and the elasticity puzzle")
@@ -50,12 +60,7 @@ def add_parser(sub) -> None:
     b.set_defaults(func=_cmd_ks)
     c = ss.add_parser("time-series", help="section 6.1: Armington regressions on simulated economies")
     _common(c)
-    c.add_argument("--economies", type=int, default=250)
-    c.add_argument("--periods", type=int, default=300)
-    c.add_argument("--drop", type=int, default=50)
-    c.add_argument("--ks-periods", type=int, default=3000, help="periods of the forecasting-rule simulation")
-    c.add_argument("--ks-burn", type=int, default=500)
-    _forecast_loop_options(c)
+    _simulated_economies_options(c)
     c.set_defaults(func=_cmd_ts)
     _add_business_cycle(ss)
     top.set_defaults(func=lambda args: (top.print_help(), 0)[1])
@@ -195,11 +200,9 @@ def _cmd_ts(args) -> int:
 def _add_business_cycle(ss):
     d = ss.add_parser("business-cycle", help="Table 1: sd and autocorrelation of log output on simulated economies")
     _common(d)
-    for a, v in (("--economies", 250), ("--periods", 300), ("--drop", 50), ("--ks-periods", 3000), ("--ks-burn", 500)):
-        d.add_argument(a, type=int, default=v)
+    _simulated_economies_options(d)
     d.add_argument("--measure", choices=["income", "composite"], default="income")
     d.add_argument("--detrend", choices=["linear", "mean"], default="linear")
-    _forecast_loop_options(d)
     d.set_defaults(func=_cmd_bc)
 
 

@@ -145,17 +145,6 @@ def irls_update(y, user_weights, z, zx_resid, combined):
     )
 
 
-def irls_step(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter, table=None, warm=None):
-    """One IRLS iteration of PPML with fixed effects: :func:`irls_demean` then :func:`irls_update`.
-
-    Returns the dict of :func:`irls_update` plus ``info`` and ``warm`` of
-    the demeaning (see :func:`irls_demean` for the arguments).
-    """
-    dem = irls_demean(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter, table, warm)
-    out = irls_update(y, user_weights, dem["z"], dem["zx_resid"], dem["combined"])
-    return dict(out, info=dem["info"], warm=dem["warm"])
-
-
 def separation_fe_mask(y: np.ndarray, fe_codes: list[np.ndarray]) -> np.ndarray:
     """Rows in a fixed-effect level whose outcome is zero for every observation.
 
@@ -407,4 +396,4 @@ def fepois(
     return results[0] if len(results) == 1 else results
 
 
-__all__ = ["fepois", "irls_demean", "irls_step", "irls_update", "poisson_deviance", "separation_fe_mask"]
+__all__ = ["fepois", "irls_demean", "irls_update", "poisson_deviance", "separation_fe_mask"]

@@ -101,7 +101,7 @@ def solve_firms(p: SunkCostParams, grid: TypeGrid, a_d, a_x, Y, *, tol: float = 
         V0 = flow / (1.0 - p.beta * (1.0 - p.delta))
         V, it, err = value_iteration(bellman, V0, tol=tol, max_iter=max_iter)
         cont = (1.0 - p.delta) * jnp.einsum("st,ijt->ijs", Q, V)
-        gain = phith[:, None, None] * Vx_next[None, None, :] - cont + (0.0 if not p.entry_costs else 0.0)
+        gain = phith[:, None, None] * Vx_next[None, None, :] - cont
         export = (gain >= (kap if p.entry_costs else -jnp.inf)).astype(float) * jnp.ones_like(V)
         return v_x, V, export, gain, it, err
 
