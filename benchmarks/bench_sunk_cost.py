@@ -7,14 +7,14 @@ its peak resident memory (``ru_maxrss``) is its own:
     The stochastic model on ``--n-phi x --n-kappa`` types (paper: 200 x 200)
     with the forecasting-rule loop of :func:`jaxtrade.models.sunk_cost.solve_stochastic`
     (``--periods`` 3,000 simulated periods, ``--burn`` 500 dropped, ``--damping``,
-    ``--max-outer``, tolerance 1e-5), called with ``check=False`` so that a
+    ``--max-outer``, tolerance 1e-5), called with ``throw=False`` so that a
     loop that does not converge is recorded (outer iterations, final change,
     converged flag) instead of aborting. One call; its time includes
     compilation. [< 10 min on a CPU, < 30 s on an H100]
 ``timeseries``
     Section 6.1: :func:`time_series_experiment`, 250 economies x 300 periods,
     50 dropped. The firms' policy comes from the forecasting loop as in
-    ``solve`` (``check=False``; ``--ts-max-outer 1`` gives a cheap, unconverged
+    ``solve`` (``throw=False``; ``--ts-max-outer 1`` gives a cheap, unconverged
     policy: the cost of the experiment does not depend on it, its estimates
     do). Its time and peak memory are reported apart (``policy_*``). First
     call (with compilation) and a second, timed call; the mean Armington
@@ -74,7 +74,7 @@ def worker(part: str, cfg: dict) -> dict:
     outer = {"max_outer": cfg["max_outer"]} if cfg.get("max_outer") is not None else {}
     if part == "solve":
         t0 = time.perf_counter()
-        sol = sc.solve_stochastic(p, T=cfg["periods"], burn=cfg["burn"], check=False, **rule, **outer)
+        sol = sc.solve_stochastic(p, T=cfg["periods"], burn=cfg["burn"], throw=False, **rule, **outer)
         jax.block_until_ready(sol.log_a_x)
         out.update(
             s=time.perf_counter() - t0, rule=getattr(sol, "rule", "constant"), outer_iterations=int(sol.info.iterations),
@@ -89,7 +89,7 @@ def worker(part: str, cfg: dict) -> dict:
     elif part in ("timeseries", "table1"):
         t0 = time.perf_counter()
         ts_outer = {"max_outer": cfg["ts_max_outer"]} if cfg.get("ts_max_outer") is not None else outer
-        sol = sc.solve_stochastic(p, T=cfg["periods"], burn=cfg["burn"], check=False, **rule, **ts_outer)
+        sol = sc.solve_stochastic(p, T=cfg["periods"], burn=cfg["burn"], throw=False, **rule, **ts_outer)
         out["rule"] = getattr(sol, "rule", "constant")
         out.update(policy_solve_s=time.perf_counter() - t0, policy_rss_gib=_rss_gib(),
                    policy_outer_iterations=int(sol.info.iterations), policy_final_change=float(sol.info.residual),

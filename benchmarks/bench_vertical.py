@@ -116,7 +116,7 @@ def statics_one(q: VerticalParams, max_iter: int = 10):
     """Solve one equilibrium and d(unknowns)/d(tau^I_ji); one Newton solve (jacfwd, has_aux)."""
 
     def unknowns_at(t):
-        eq = solve_input_trade(with_tau_I(q, 1, 0, t), check=False, max_iter=max_iter)
+        eq = solve_input_trade(with_tau_I(q, 1, 0, t), throw=False, max_iter=max_iter)
         return _unknowns(eq), (eq.info.converged, eq.valid, eq.info.iterations)
 
     d, (conv, valid, iters) = jax.jacfwd(unknowns_at, has_aux=True)(q.tau_I[1, 0])
@@ -128,9 +128,9 @@ statics_batch = jax.jit(jax.vmap(statics_one))
 # slow draw does not hold the others in lockstep (under vmap a while_loop runs until the
 # slowest draw of the batch stops).
 statics_map = jax.jit(lambda q: jax.lax.map(statics_one, q))
-solve_batch = jax.jit(jax.vmap(lambda q: (lambda e: (e.info.converged, e.valid, e.info.iterations))(solve_input_trade(q, check=False))))
+solve_batch = jax.jit(jax.vmap(lambda q: (lambda e: (e.info.converged, e.valid, e.info.iterations))(solve_input_trade(q, throw=False))))
 solve_batch_max_iter_10 = jax.jit(
-    jax.vmap(lambda q: (lambda e: (e.info.converged, e.valid, e.info.iterations))(solve_input_trade(q, check=False, max_iter=10)))
+    jax.vmap(lambda q: (lambda e: (e.info.converged, e.valid, e.info.iterations))(solve_input_trade(q, throw=False, max_iter=10)))
 )
 guess_batch = jax.jit(jax.vmap(lambda q: input_trade_initial_guess(q)))
 

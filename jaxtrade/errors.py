@@ -1,45 +1,75 @@
-"""Solver diagnostics and the errors jaxtrade raises.
+"""The solver contract: one result shape, one failure switch, one validation rule.
 
-Every solver in jaxtrade returns a :class:`SolverInfo` next to its solution:
-the number of iterations, the final residual (max-abs norm) and a boolean
-``converged`` flag. Inside ``jit``/``vmap`` the flag is data the caller must
-check; outside of a trace :func:`check_converged` turns a failed solve into a
-:class:`ConvergenceError` that carries the iterations and residual.
+Every public solve in jaxtrade follows the same three rules (the pattern of
+optimistix's ``throw=``):
+
+1. **It returns a result carrying an** ``info`` **field**, a
+   :class:`SolverInfo` with the number of iterations, the final residual
+   (max-abs norm), a ``converged`` flag and ``result``, a :class:`RESULTS`
+   item that says *why* a solve failed. Generic solvers return a
+   :class:`Solution` ``(value, info)``; model solvers return their own
+   equilibrium record with the same ``info`` field.
+2. **It takes** ``throw: bool = True``. With ``throw=True`` a failed solve is
+   an error: called eagerly it raises :class:`ConvergenceError` carrying the
+   iterations, residual and reason; called under ``jit``/``vmap``/``grad`` the
+   same check is compiled in with :func:`equinox.error_if` and a failure raises
+   at run time (a ``RuntimeError`` whose message names the solve and the
+   reason; ``EQX_ON_ERROR=nan`` or ``off`` change that, see equinox). With
+   ``throw=False`` nothing is raised and the caller reads ``info.converged``
+   (one flag per lane under ``vmap``). Both paths go through :func:`finish`.
+3. **Parameters are checked by declared rules.** A model lists its valid
+   domain as :class:`Rule` objects; :func:`enforce` raises ``ValueError``
+   naming the field, the rule and the offending value on concrete input and
+   compiles the same checks in with :func:`equinox.error_if` under a trace;
+   :func:`rules_hold` gives the per-lane flag a ``throw=False`` batch folds
+   into its ``info``.
+
+Inside their own loops the solvers always call each other with
+``throw=False`` and combine the inner diagnostics with :func:`combine_info`,
+so a failure anywhere reaches the caller once, through the outer ``info``.
 """
 
 from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple, Sequence, TypeVar
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+__all__ = [
+    "RESULTS",
+    "ConvergenceError",
+    "Rule",
+    "Solution",
+    "SolverInfo",
+    "combine_info",
+    "enforce",
+    "finish",
+    "is_traced",
+    "rules_hold",
+    "solver_info",
+]
 
-class ConvergenceError(RuntimeError):
-    """A solver stopped before meeting its tolerance.
+T = TypeVar("T")
 
-    Attributes
-    ----------
-    iterations, residual:
-        What the solver reached (arrays when the solve was batched).
-    what:
-        A short name of the solve that failed.
+
+class RESULTS(eqx.Enumeration):
+    """Why a solve ended. ``RESULTS.successful`` is the only success.
+
+    Under ``vmap`` a result is one item per lane; when several lanes fail, a
+    raised error reports the one listed last here.
     """
 
-    def __init__(self, what: str, iterations, residual, tol=None, extra: str = ""):
-        self.what = what
-        self.iterations = np.asarray(iterations)
-        self.residual = np.asarray(residual)
-        self.tol = tol
-        msg = (
-            f"{what} did not converge: iterations={self.iterations.tolist()}, "
-            f"residual={self.residual.tolist()}"
-        )
-        if tol is not None:
-            msg += f", tolerance={tol}"
-        if extra:
-            msg += f"; {extra}"
-        super().__init__(msg)
+    successful = ""
+    max_iterations = "the iteration limit was reached before the tolerance was met"
+    stalled = "the step could not reduce the residual any further (no solution near the iterate)"
+    inner_failed = "an inner solve (value function, distribution or market clearing) did not converge"
+    check_failed = "a recomputed equilibrium condition exceeds its tolerance"
+    no_bracket = "no starting bracket exists: these parameters admit no interior solution of this kind"
+    nonfinite = "the residual became NaN or infinite"
+    invalid_parameters = "the parameters are outside the model's valid domain"
 
 
 class SolverInfo(eqx.Module):
@@ -47,14 +77,78 @@ class SolverInfo(eqx.Module):
 
     Attributes
     ----------
-    iterations: number of iterations performed (int array).
-    residual: max-abs residual at the returned point (float array).
-    converged: ``residual <= tol`` and finite (bool array).
+    iterations:
+        Iterations performed (int array; one per lane under ``vmap``).
+    residual:
+        Max-abs residual at the returned point (float array; ``inf`` when not finite).
+    converged:
+        ``True`` when the solve met its tolerance and every inner solve and
+        check succeeded (bool array).
+    result:
+        A :class:`RESULTS` item; ``info.reason`` is its message.
     """
 
     iterations: jax.Array
     residual: jax.Array
     converged: jax.Array
+    result: RESULTS
+
+    @property
+    def reason(self) -> str | list[str]:
+        """Why the solve stopped: ``""`` on success, else the :class:`RESULTS` message.
+
+        A list (one message per lane) for batched results. Needs concrete values.
+        """
+        values = np.asarray(self.result._value)
+        messages = RESULTS._index_to_message
+        if values.ndim == 0:
+            return messages[int(values)]
+        return [messages[int(v)] for v in values.ravel()]
+
+
+class Solution(eqx.Module):
+    """The result of a generic solve: ``value`` (same structure as the initial guess) and ``info``."""
+
+    value: Any
+    info: SolverInfo
+
+
+class ConvergenceError(RuntimeError):
+    """A solver stopped before meeting its tolerance (raised eagerly by ``throw=True``).
+
+    Attributes
+    ----------
+    what:
+        A short name of the solve that failed.
+    iterations, residual:
+        What the solver reached (arrays when the solve was batched).
+    tol:
+        The tolerance, when known.
+    reason:
+        The :class:`RESULTS` message(s) of the failure.
+    """
+
+    def __init__(self, what: str, iterations, residual, tol=None, extra: str = "", reason: str | list | None = None):
+        self.what = what
+        self.iterations = np.asarray(iterations)
+        self.residual = np.asarray(residual)
+        self.tol = tol
+        self.reason = reason
+        msg = f"{what} did not converge"
+        if reason:
+            msg += f" ({_unique_reasons(reason)})"
+        msg += f": iterations={self.iterations.tolist()}, residual={self.residual.tolist()}"
+        if tol is not None:
+            msg += f", tolerance={tol}"
+        if extra:
+            msg += f"; {extra}"
+        super().__init__(msg)
+
+
+def _unique_reasons(reason) -> str:
+    if isinstance(reason, str):
+        return reason
+    return "; ".join(dict.fromkeys(r for r in reason if r))
 
 
 def is_traced(x) -> bool:
@@ -62,19 +156,125 @@ def is_traced(x) -> bool:
     return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x))
 
 
-def check_converged(info: SolverInfo, what: str, tol=None, extra: str = "") -> SolverInfo:
-    """Raise :class:`ConvergenceError` if any solve in ``info`` failed.
+def solver_info(iterations, residual, tol, *, stalled=False, bracketed=True) -> SolverInfo:
+    """The :class:`SolverInfo` of an iterative solve that stopped at ``residual`` after ``iterations``.
 
-    Inside a trace the flag cannot be read; the function then returns ``info``
-    unchanged and the caller is responsible for the flag.
+    ``converged`` is ``residual <= tol`` and finite: the one definition of
+    convergence in jaxtrade. The reason for a failure is, in order of
+    precedence: no bracket (``bracketed`` false), a non-finite residual, a
+    stalled step (``stalled`` true), otherwise the iteration limit.
     """
+    residual = jnp.asarray(residual)
+    finite = jnp.isfinite(residual)
+    converged = finite & (residual <= tol)
+    failure = RESULTS.where(
+        ~jnp.asarray(bracketed),
+        RESULTS.no_bracket,
+        RESULTS.where(~finite, RESULTS.nonfinite, RESULTS.where(jnp.asarray(stalled), RESULTS.stalled, RESULTS.max_iterations)),
+    )
+    result = RESULTS.where(converged, RESULTS.successful, failure)
+    return SolverInfo(iterations=jnp.asarray(iterations), residual=residual, converged=converged, result=result)
+
+
+def combine_info(outer: SolverInfo, *inner: SolverInfo, checks_hold=True, params_valid=True) -> SolverInfo:
+    """Fold inner solves and final checks into the outer solve's :class:`SolverInfo`.
+
+    Iterations and residual are the outer solve's. ``converged`` holds only
+    when the outer and every inner solve converged, the recomputed checks
+    (``checks_hold``) hold and the parameters are valid (``params_valid``).
+    The reason is the first failure among: invalid parameters, the outer
+    solve's own reason, an inner solve (:attr:`RESULTS.inner_failed`), the checks.
+    """
+    inner_ok = jnp.asarray(True)
+    for info in inner:
+        inner_ok = inner_ok & jnp.all(info.converged)
+    checks_hold = jnp.asarray(checks_hold)
+    params_valid = jnp.asarray(params_valid)
+    converged = outer.converged & inner_ok & checks_hold & params_valid
+    result = RESULTS.where(
+        ~params_valid,
+        RESULTS.invalid_parameters,
+        RESULTS.where(
+            ~outer.converged,
+            outer.result,
+            RESULTS.where(~inner_ok, RESULTS.inner_failed, RESULTS.where(~checks_hold, RESULTS.check_failed, RESULTS.successful)),
+        ),
+    )
+    return SolverInfo(iterations=outer.iterations, residual=outer.residual, converged=converged, result=result)
+
+
+def finish(out: T, *, throw: bool, what: str, tol=None, extra: Callable[[T], str] | None = None) -> T:
+    """Apply the ``throw`` switch to a solver's result ``out`` (a :class:`SolverInfo` or anything with an ``info`` field).
+
+    ``throw=False``: return ``out`` unchanged. ``throw=True`` and concrete
+    values: raise :class:`ConvergenceError` (with ``extra(out)`` appended to
+    the message) unless every lane converged. ``throw=True`` under a trace:
+    compile the same check in with :func:`equinox.branched_error_if`, so the
+    error is raised when the traced program runs.
+    """
+    if not throw:
+        return out
+    info: SolverInfo = out if isinstance(out, SolverInfo) else out.info  # type: ignore[attr-defined]
     if is_traced(info):
-        return info
+        messages = [f"{what} did not converge: {m}" for m in RESULTS._index_to_message]
+        return eqx.branched_error_if(out, ~info.converged, info.result._value, messages)
     if not bool(np.all(np.asarray(info.converged))):
-        raise ConvergenceError(what, info.iterations, info.residual, tol=tol, extra=extra)
-    return info
+        raise ConvergenceError(
+            what, info.iterations, info.residual, tol=tol, reason=info.reason, extra=extra(out) if extra else ""
+        )
+    return out
 
 
-def converged_flag(residual, tol) -> jax.Array:
-    """``residual <= tol`` and finite: the one definition of convergence."""
-    return jnp.isfinite(residual) & (residual <= tol)
+class Rule(NamedTuple):
+    """One condition of a model's valid domain.
+
+    ``fields`` names the parameter(s) involved (comma-separated); ``rule``
+    completes the sentence "<fields> must ..." of the error message, with its
+    source where there is one (e.g. ``"satisfy sigma - 1 < k < 2(sigma - 1)
+    (Assumption 1, eq. 19)"`` or ``"be > 0"``); ``holds`` maps the parameters
+    to a boolean array (false for NaN).
+    """
+
+    fields: str
+    rule: str
+    holds: Callable[[Any], Any]
+
+
+def _field_values(params, fields: str) -> str:
+    parts = []
+    for name in (f.strip() for f in fields.split(",")):
+        value = getattr(params, name, None)
+        if value is not None and not callable(value):
+            parts.append(f"{name}={np.asarray(value).tolist()}")
+    return ", ".join(parts)
+
+
+def enforce(params: T, rules: Sequence[Rule], *, traced: str = "error") -> T:
+    """Check ``params`` against ``rules``; return ``params``.
+
+    Concrete values: raise ``ValueError("<fields> must <rule>, got
+    <values>")`` for the first rule broken. Traced values (inside
+    ``jit``/``vmap``/``grad``): with ``traced="error"`` (models) the checks are
+    compiled in with :func:`equinox.error_if` and raise the same message at
+    run time, provided the returned ``params`` are used; with
+    ``traced="skip"`` (numerical kernels, whose callers validate their own
+    parameters) they are left out.
+    """
+    if traced not in ("error", "skip"):
+        raise ValueError(f"traced must be 'error' or 'skip', got {traced!r}")
+    for r in rules:
+        ok = r.holds(params)
+        if is_traced(ok):
+            if traced == "error":
+                params = eqx.error_if(params, ~jnp.all(jnp.asarray(ok)), f"{r.fields} must {r.rule}")
+        elif not bool(np.all(np.asarray(ok))):
+            raise ValueError(f"{r.fields} must {r.rule}, got {_field_values(params, r.fields)}")
+    return params
+
+
+def rules_hold(params, rules: Sequence[Rule]) -> jax.Array:
+    """``True`` where every rule holds (one flag per lane under ``vmap``); never raises."""
+    ok = jnp.asarray(True)
+    for r in rules:
+        ok = ok & jnp.all(jnp.asarray(r.holds(params)))
+    return ok

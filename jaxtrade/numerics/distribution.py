@@ -9,12 +9,14 @@ points, transition matrix ``P``) and an endogenous state ``a`` on a grid of
 where ``s`` is the survival probability (one minus the exit probability),
 ``e`` the distribution of entrants added each period, and ``T`` the mass the
 policy sends from ``a`` to ``a'``: a point mass on ``policy_idx[z, a]`` for an
-on-grid policy, or the lottery of Young (2010) for an off-grid choice ``x``,
+on-grid policy, the lottery of Young (2010) for an off-grid choice ``x``,
 
     T(a -> i) = w,  T(a -> i + 1) = 1 - w,   w = (a_{i+1} - x) / (a_{i+1} - a_i),
 
-which keeps the mass and the mean of ``x``. Everything is a scatter-add
-(``.at[].add``) and a matrix product: no loops over grid points, no Monte Carlo.
+which keeps the mass and the mean of ``x``, or a full matrix of choice
+probabilities ``transition[z, a, a']`` (discrete choice with taste shocks).
+Everything is a scatter-add (``.at[].add``), an ``einsum`` and a matrix
+product: no loops over grid points, no Monte Carlo.
 
 :func:`stationary_distribution` iterates the map to its fixed point with
 :func:`jaxtrade.numerics.fixed_point.fixed_point` (power iteration, no
@@ -30,10 +32,10 @@ import jax
 import jax.numpy as jnp
 
 import jaxtrade._config  # noqa: F401  (float64 by default)
+from jaxtrade.errors import Solution, finish
 from jaxtrade.numerics.fixed_point import fixed_point
-from jaxtrade.numerics.markov import StationaryResult
 
-__all__ = ["young_lottery", "push_forward", "stationary_distribution", "StationaryResult"]
+__all__ = ["young_lottery", "push_forward", "stationary_distribution"]
 
 
 def young_lottery(x, grid) -> tuple[jax.Array, jax.Array]:
@@ -69,14 +71,16 @@ def young_lottery(x, grid) -> tuple[jax.Array, jax.Array]:
     return lower_idx.astype(jnp.int32), lower_weight
 
 
-def _check_shapes(mu, P, policy_idx, lottery, survival, entrants):
+def _check_shapes(mu, P, policy_idx, lottery, transition, survival, entrants):
     if mu.ndim != 2:
         raise ValueError(f"mu must have shape (nz, na), got {mu.shape}")
-    nz, _ = mu.shape
+    nz, na = mu.shape
     if P.shape != (nz, nz):
         raise ValueError(f"P must have shape (nz, nz) = {(nz, nz)}, got {P.shape}")
-    if policy_idx is not None and lottery is not None:
-        raise ValueError("give at most one of policy_idx and lottery")
+    if sum(x is not None for x in (policy_idx, lottery, transition)) > 1:
+        raise ValueError("give at most one of policy_idx, lottery and transition")
+    if transition is not None and jnp.shape(transition) != (nz, na, na):
+        raise ValueError(f"transition must have shape (nz, na, na) = {(nz, na, na)}, got {jnp.shape(transition)}")
     if policy_idx is not None and jnp.shape(policy_idx) != mu.shape:
         raise ValueError(f"policy_idx must have the shape of mu {mu.shape}, got {jnp.shape(policy_idx)}")
     if lottery is not None:
@@ -91,7 +95,7 @@ def _check_shapes(mu, P, policy_idx, lottery, survival, entrants):
             raise ValueError(f"{name} must be a scalar or have the shape of mu {mu.shape}, got {jnp.shape(arr)}")
 
 
-def push_forward(mu, P, policy_idx=None, lottery=None, *, survival=None, entrants=None) -> jax.Array:
+def push_forward(mu, P, policy_idx=None, lottery=None, *, transition=None, survival=None, entrants=None) -> jax.Array:
     """One period of the distribution: ``mu'(z', a') = sum_z P(z, z') [T_s mu](z, a') + e(z', a')``.
 
     Parameters
@@ -106,8 +110,12 @@ def push_forward(mu, P, policy_idx=None, lottery=None, *, survival=None, entrant
     lottery:
         Optional pair ``(lower_idx, lower_weight)`` of arrays (nz, na) from
         :func:`young_lottery`: a share ``lower_weight`` moves to ``lower_idx``
-        and the rest to ``lower_idx + 1``. With neither ``policy_idx`` nor
-        ``lottery`` the endogenous state stays where it is.
+        and the rest to ``lower_idx + 1``.
+    transition:
+        Optional array (nz, na, na) of choice probabilities:
+        ``transition[z, a, a']`` of the mass in ``(z, a)`` moves to ``a'``
+        (rows sum to one). With none of ``policy_idx``, ``lottery`` and
+        ``transition`` the endogenous state stays where it is.
     survival:
         Optional probability (scalar or (nz, na)) that a unit in state
         ``(z, a)`` survives into next period; exits happen before the move.
@@ -124,7 +132,7 @@ def push_forward(mu, P, policy_idx=None, lottery=None, *, survival=None, entrant
     """
     mu = jnp.asarray(mu, dtype=jnp.result_type(mu, float))
     P = jnp.asarray(P, dtype=mu.dtype)
-    _check_shapes(mu, P, policy_idx, lottery, survival, entrants)
+    _check_shapes(mu, P, policy_idx, lottery, transition, survival, entrants)
     nz, na = mu.shape
     mass = mu if survival is None else mu * survival
     rows = jnp.arange(nz)[:, None]
@@ -140,6 +148,8 @@ def push_forward(mu, P, policy_idx=None, lottery=None, *, survival=None, entrant
             .at[rows, jnp.minimum(lower + 1, na - 1)]
             .add(mass * (1.0 - weight))
         )
+    elif transition is not None:
+        moved = jnp.einsum("za,zab->zb", mass, jnp.asarray(transition, dtype=mass.dtype))
     else:
         moved = mass
     new = P.T @ moved
@@ -153,6 +163,7 @@ def stationary_distribution(
     policy_idx=None,
     lottery=None,
     *,
+    transition=None,
     survival=None,
     entrants=None,
     mu0=None,
@@ -160,7 +171,9 @@ def stationary_distribution(
     tol: float = 1e-12,
     max_iter: int = 100_000,
     method: str = "iterate",
-) -> StationaryResult:
+    implicit_solver: str = "auto",
+    throw: bool = True,
+) -> Solution:
     """Stationary distribution of :func:`push_forward`, by iterating it to a fixed point.
 
     Without entrants the map is normalized, ``mu <- T(mu) / sum T(mu)``, and the
@@ -172,7 +185,7 @@ def stationary_distribution(
 
     Parameters
     ----------
-    P, policy_idx, lottery, survival, entrants:
+    P, policy_idx, lottery, transition, survival, entrants:
         As in :func:`push_forward`.
     mu0:
         Initial distribution (nz, na); uniform with unit mass by default.
@@ -180,19 +193,23 @@ def stationary_distribution(
         Number of endogenous grid points; needed only when none of
         ``policy_idx``, ``lottery``, ``mu0``, array ``survival``/``entrants``
         tells it.
-    tol, max_iter, method:
+    tol, max_iter, method, implicit_solver:
         Passed to :func:`~jaxtrade.numerics.fixed_point.fixed_point`
         (convergence when ``max|mu' - mu| <= tol``).
+    throw:
+        ``True`` (default): a failed solve raises; ``False``: read ``info.converged``.
 
     Returns
     -------
-    StationaryResult
-        ``distribution`` (nz, na) and ``info`` (SolverInfo).
+    Solution
+        ``value``, the distribution (nz, na), and ``info``. Differentiable in
+        ``P``, the lottery weights, ``transition``, survival and entrants.
     """
     P = jnp.asarray(P, dtype=jnp.result_type(P, float))
     nz = P.shape[0]
     if mu0 is None:
-        shape_sources = [policy_idx, None if lottery is None else lottery[0], survival, entrants]
+        shape_sources = [policy_idx, None if lottery is None else lottery[0], survival, entrants,
+                         None if transition is None else transition[..., 0]]
         shapes = [jnp.shape(s) for s in shape_sources if s is not None and jnp.ndim(s) == 2]
         if shapes:
             na_ = shapes[0][1]
@@ -202,22 +219,28 @@ def stationary_distribution(
             raise ValueError("na must be given when policy_idx, lottery, mu0, survival and entrants do not fix it")
         mu0 = jnp.full((nz, na_), 1.0 / (nz * na_), dtype=P.dtype)
     mu0 = jnp.asarray(mu0, dtype=P.dtype)
-    return _stationary_kernel(
-        P, policy_idx, lottery, survival, entrants, mu0,
-        normalize=entrants is None, tol=tol, max_iter=int(max_iter), method=method,
-    )
+    out = _stationary_kernel(
+        P, policy_idx, lottery, transition, survival, entrants, mu0,
+        normalize=entrants is None, tol=tol, max_iter=int(max_iter), method=method, implicit_solver=implicit_solver,
+    )  # fmt: skip
+    return finish(out, throw=throw, what="stationary distribution (histogram push-forward)", tol=tol)
 
 
-@partial(jax.jit, static_argnames=("normalize", "tol", "max_iter", "method"))
-def _stationary_kernel(P, policy_idx, lottery, survival, entrants, mu0, *, normalize, tol, max_iter, method):
-    """Jitted body of :func:`stationary_distribution`."""
+@partial(jax.jit, static_argnames=("normalize", "tol", "max_iter", "method", "implicit_solver"))
+def _stationary_kernel(
+    P, policy_idx, lottery, transition, survival, entrants, mu0, *, normalize, tol, max_iter, method, implicit_solver
+) -> Solution:
+    """Jitted body of :func:`stationary_distribution` (never raises; ``finish`` applies ``throw``)."""
 
     def step(mu, params):
-        P_, lottery_, survival_, entrants_ = params
-        new = push_forward(mu, P_, policy_idx, lottery_, survival=survival_, entrants=entrants_)
+        P_, lottery_, transition_, survival_, entrants_ = params
+        new = push_forward(mu, P_, policy_idx, lottery_, transition=transition_, survival=survival_, entrants=entrants_)
         if normalize:
             new = new / jnp.sum(new)
         return new
 
-    out = fixed_point(step, mu0, (P, lottery, survival, entrants), tol=tol, max_iter=max_iter, method=method)
-    return StationaryResult(distribution=out.x, info=out.info)
+    return fixed_point(
+        step, jax.lax.stop_gradient(mu0), (P, lottery, transition, survival, entrants), tol=tol, max_iter=max_iter,
+        method=method, implicit_solver=implicit_solver, throw=False,
+    )  # fmt: skip
+

@@ -25,35 +25,26 @@ never by differentiating the unrolled loop. The tangent system
 ``(df/dx - I) z = y`` (and its transpose, in reverse mode) is solved
 matrix-free with GMRES or BiCGStab on Jacobian-vector products, by a Neumann
 series (valid for contractions), or densely for small ``x``.
+
+Every solve returns a :class:`~jaxtrade.errors.Solution` and takes
+``throw`` (the solver contract of :mod:`jaxtrade.errors`).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 import jaxtrade._config  # noqa: F401  (float64 by default)
-from jaxtrade.errors import SolverInfo, check_converged, converged_flag
+from jaxtrade.errors import Solution, finish, solver_info
 from jaxtrade.numerics.linalg import solve_small
 
 _METHODS = ("iterate", "anderson")
 _IMPLICIT_SOLVERS = ("auto", "gmres", "bicgstab", "neumann", "dense")
 _DENSE_AUTO_MAX = 100  # "auto" uses the dense tangent solve up to this many unknowns
-
-
-class FixedPointResult(eqx.Module):
-    """Fixed point ``x`` (same pytree structure as ``x0``) and its :class:`SolverInfo`.
-
-    ``info.residual`` is ``max|f(x, args) - x|`` at the returned ``x`` (``inf``
-    when it is not finite); ``info.iterations`` counts the updates of ``x``.
-    """
-
-    x: Any
-    info: SolverInfo
 
 
 def _max_abs(r: jax.Array) -> jax.Array:
@@ -144,6 +135,12 @@ def _make_tangent_solve(solver, size, tol, max_iter, restart):
 
     Every choice is transposable (``custom_linear_solve`` underneath), so both
     forward- and reverse-mode derivatives work.
+
+    The Krylov solves are JAX's own (``jax.scipy.sparse.linalg``). lineax
+    0.1.1 was tried and rejected: its BiCGStab returns NaN on unit-vector
+    right-hand sides (which forward-mode Jacobians pass), and its operator
+    structure checks fail inside ``shard_map`` (manual mesh axes make the
+    vector's and the operator's structures differ).
     """
     if solver == "auto":
         solver = "dense" if size <= _DENSE_AUTO_MAX else "gmres"
@@ -214,7 +211,8 @@ def fixed_point(
     implicit_tol: float = 1e-12,
     implicit_max_iter: int = 2_000,
     implicit_restart: int = 20,
-) -> FixedPointResult:
+    throw: bool = True,
+) -> Solution:
     """Solve ``x = f(x, args)`` by damped iteration or Anderson acceleration.
 
     Parameters
@@ -248,15 +246,25 @@ def fixed_point(
     implicit_tol, implicit_max_iter, implicit_restart:
         Relative tolerance, iteration cap (matrix-vector products) and GMRES
         restart length of the tangent solve.
+    throw:
+        ``True`` (default): a failed solve raises (:func:`jaxtrade.errors.finish`);
+        ``False``: the caller reads ``info.converged``.
 
     Returns
     -------
-    FixedPointResult
-        ``x`` and ``info`` (iterations, max-abs residual ``|f(x) - x|``,
-        converged flag). Inside ``jit`` the caller must check
-        ``info.converged``; :func:`fixed_point_checked` raises instead. A
-        non-finite residual stops the loop and reports ``residual = inf``,
-        ``converged = False``.
+    Solution
+        ``value`` (same pytree structure as ``x0``) and ``info``
+        (iterations = updates of ``x``, max-abs residual ``|f(x) - x|``,
+        converged flag, reason). A non-finite residual stops the loop and
+        reports ``residual = inf`` with ``result = RESULTS.nonfinite``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from jaxtrade.numerics import fixed_point
+    >>> sol = fixed_point(lambda x, a: jnp.cos(x) * a, jnp.zeros(1), 1.0, method="anderson")
+    >>> round(float(sol.value[0]), 10), bool(sol.info.converged)
+    (0.7390851332, True)
     """
     _validate(tol, max_iter, method, anderson_memory, damping, implicit_solver)
     float_dtype = jnp.result_type(float)
@@ -291,29 +299,21 @@ def fixed_point(
     x_flat, (it, res) = jax.lax.custom_root(G, x0_flat, solve, tangent_solve, has_aux=True)
     it = jax.lax.stop_gradient(it).astype(jnp.int32)
     res = jax.lax.stop_gradient(res)
-    info = SolverInfo(iterations=it, residual=res, converged=converged_flag(res, tol))
-    return FixedPointResult(x=unravel(x_flat), info=info)
+    out = Solution(value=unravel(x_flat), info=solver_info(it, res, tol))
+    return finish(out, throw=throw, what="fixed-point iteration", tol=tol)
 
 
-def fixed_point_checked(f, x0, args=None, *, what: str = "fixed point iteration", **kwargs) -> FixedPointResult:
-    """:func:`fixed_point`, raising :class:`~jaxtrade.errors.ConvergenceError` on failure.
-
-    Outside of ``jit`` a failed solve raises with its iterations and residual;
-    inside a trace the flag cannot be read and the result is returned as is.
-    """
-    out = fixed_point(f, x0, args, **kwargs)
-    check_converged(out.info, what, tol=kwargs.get("tol", 1e-10))
-    return out
-
-
-def value_iteration(bellman: Callable[[jax.Array], jax.Array], v0: jax.Array, *, tol: float, max_iter: int):
+def value_iteration(
+    bellman: Callable[[jax.Array], jax.Array], v0: jax.Array, *, tol: float, max_iter: int, throw: bool = True
+) -> Solution:
     """Iterate ``v <- bellman(v)`` from ``bellman(v0)`` until the relative sup-norm change is small.
 
     The stopping rule is ``max |Tv - v| / (1 + |Tv|) <= tol`` (scale-free for
     value functions whose levels vary by orders of magnitude across types).
     Plain iteration inside ``lax.while_loop`` (jit/vmap safe), no implicit
-    derivatives: use it for loops whose output is a decision rule. Returns
-    ``(v, iterations, change)``; the caller checks ``change <= tol``.
+    derivatives: use it for loops whose output is a decision rule. Returns a
+    :class:`~jaxtrade.errors.Solution` whose ``info.residual`` is the last
+    relative change; ``throw`` as in :func:`fixed_point`.
     """
 
     def cond(c):
@@ -325,4 +325,6 @@ def value_iteration(bellman: Callable[[jax.Array], jax.Array], v0: jax.Array, *,
         vn = bellman(v)
         return vn, it + 1, jnp.max(jnp.abs(vn - v) / (1.0 + jnp.abs(vn)))
 
-    return jax.lax.while_loop(cond, body, (bellman(v0), jnp.asarray(1), jnp.asarray(jnp.inf)))
+    v, it, change = jax.lax.while_loop(cond, body, (bellman(v0), jnp.asarray(1), jnp.asarray(jnp.inf)))
+    out = Solution(value=v, info=solver_info(it, change, tol))
+    return finish(out, throw=throw, what="value iteration", tol=tol)

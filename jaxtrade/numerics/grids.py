@@ -11,12 +11,14 @@ and quantile function ``Q(q) = x_min (1 - q)^(-1/k)``.
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 import jaxtrade._config  # noqa: F401  (float64 by default)
-from jaxtrade.errors import is_traced
+from jaxtrade.errors import Rule, enforce
 
 __all__ = [
     "uniform_grid",
@@ -25,6 +27,7 @@ __all__ = [
     "pareto_pdf",
     "pareto_quantile_grid",
     "pareto_cell_masses",
+    "grid_size",
 ]
 
 
@@ -32,32 +35,45 @@ def _float(x) -> jax.Array:
     return jnp.asarray(x, dtype=jnp.result_type(x, float))
 
 
-def _check_n(n) -> int:
+def grid_size(n, name: str = "n", minimum: int = 2) -> int:
+    """``n`` as a Python int, or ``ValueError`` unless it is a (static) integer ``>= minimum``."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise ValueError(f"n must be a Python int (static), got {n!r}")
-    if n < 2:
-        raise ValueError(f"n must be >= 2, got {n}")
+        raise ValueError(f"{name} must be a Python int (static), got {n!r}")
+    if n < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {n}")
     return int(n)
 
 
-def _check(name: str, value, rule: str, ok) -> None:
-    """Raise ``ValueError`` naming ``name`` and ``rule`` if a concrete ``value`` breaks it."""
-    if is_traced(value):
-        return
-    v = np.asarray(value)
-    if not np.all(ok(v)):
-        raise ValueError(f"{name} must satisfy {rule}, got {v.tolist()}")
+class _Bounds(NamedTuple):
+    lo: Any
+    hi: Any
+
+
+class _Pareto(NamedTuple):
+    x_min: Any
+    shape: Any
+
+
+class _Quantile(NamedTuple):
+    q_max: Any
+
+
+_QUANTILE = (Rule("q_max", "satisfy 0 < q_max < 1", lambda q: (q.q_max > 0) & (q.q_max < 1)),)
+_BOUNDS = (Rule("lo", "be < hi", lambda b: b.lo < b.hi),)
+_POSITIVE_LO = (Rule("lo", "satisfy lo > 0", lambda b: b.lo > 0),)
+_PARETO = (
+    Rule("x_min", "satisfy x_min > 0", lambda q: q.x_min > 0),
+    Rule("shape", "satisfy shape > 0", lambda q: q.shape > 0),
+)
 
 
 def _check_bounds(lo, hi) -> None:
-    if not (is_traced(lo) or is_traced(hi)):
-        if not np.all(np.asarray(lo) < np.asarray(hi)):
-            raise ValueError(f"lo must be < hi, got lo={np.asarray(lo).tolist()}, hi={np.asarray(hi).tolist()}")
+    enforce(_Bounds(jnp.asarray(lo), jnp.asarray(hi)), _BOUNDS, traced="skip")
 
 
 def uniform_grid(lo, hi, n: int) -> jax.Array:
     """Equally spaced grid ``lo + (hi - lo) i / (n - 1)``, ``i = 0..n-1`` (requires ``lo < hi``, ``n >= 2``)."""
-    n = _check_n(n)
+    n = grid_size(n)
     _check_bounds(lo, hi)
     return jnp.linspace(_float(lo), _float(hi), n)
 
@@ -67,17 +83,15 @@ def log_grid(lo, hi, n: int) -> jax.Array:
 
     Requires ``0 < lo < hi`` and ``n >= 2``. Points are denser near ``lo``.
     """
-    n = _check_n(n)
-    _check("lo", lo, "lo > 0", lambda v: v > 0)
-    _check_bounds(lo, hi)
+    n = grid_size(n)
+    enforce(_Bounds(jnp.asarray(lo), jnp.asarray(hi)), _POSITIVE_LO + _BOUNDS, traced="skip")
     lo, hi = _float(lo), _float(hi)
     grid = jnp.exp(jnp.linspace(jnp.log(lo), jnp.log(hi), n))
     return grid.at[0].set(lo).at[-1].set(hi)
 
 
 def _check_pareto(x_min, shape) -> None:
-    _check("x_min", x_min, "x_min > 0", lambda v: v > 0)
-    _check("shape", shape, "shape > 0", lambda v: v > 0)
+    enforce(_Pareto(jnp.asarray(x_min), jnp.asarray(shape)), _PARETO, traced="skip")
 
 
 def _pareto_survival(x, x_min, shape) -> jax.Array:
@@ -108,9 +122,9 @@ def pareto_quantile_grid(x_min, shape, n: int, q_max=0.999) -> jax.Array:
     ``q_i = q_max i / (n - 1)``, so ``x_0 = x_min`` and ``x_{n-1}`` is the
     ``q_max`` quantile. Requires ``x_min > 0``, ``shape > 0``, ``0 < q_max < 1``.
     """
-    n = _check_n(n)
+    n = grid_size(n)
     _check_pareto(x_min, shape)
-    _check("q_max", q_max, "0 < q_max < 1", lambda v: (v > 0) & (v < 1))
+    enforce(_Quantile(jnp.asarray(q_max)), _QUANTILE, traced="skip")
     x_min, shape, q_max = _float(x_min), _float(shape), _float(q_max)
     q = q_max * jnp.linspace(0.0, 1.0, n)
     return x_min * (1.0 - q) ** (-1.0 / shape)

@@ -18,6 +18,7 @@ reproduce :func:`quantecon.markov.approximation.tauchen` and
 from __future__ import annotations
 
 from functools import partial
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import jax
@@ -25,11 +26,11 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxtrade._config  # noqa: F401  (float64 by default)
-from jaxtrade.errors import SolverInfo, is_traced
+from jaxtrade.errors import Rule, Solution, enforce, finish
 from jaxtrade.numerics.fixed_point import fixed_point
-from jaxtrade.numerics.grids import _check_n
+from jaxtrade.numerics.grids import grid_size
 
-__all__ = ["MarkovChain", "StationaryResult", "tauchen", "rouwenhorst", "stationary_distribution_markov"]
+__all__ = ["MarkovChain", "tauchen", "rouwenhorst", "stationary_distribution_markov"]
 
 
 class MarkovChain(eqx.Module):
@@ -42,23 +43,20 @@ class MarkovChain(eqx.Module):
     P: jax.Array
 
 
-class StationaryResult(eqx.Module):
-    """A stationary distribution and the :class:`~jaxtrade.errors.SolverInfo` of its solve."""
+class _AR1(NamedTuple):
+    rho: Any
+    sigma: Any
 
-    distribution: jax.Array
-    info: SolverInfo
+
+_AR1_RULES = (
+    Rule("rho", "satisfy |rho| < 1 (stationary AR(1))", lambda a: jnp.abs(a.rho) < 1.0),
+    Rule("sigma", "be > 0 (innovation standard deviation)", lambda a: a.sigma > 0.0),
+)
 
 
 def _check_ar1(rho, sigma) -> None:
-    """Raise ValueError for ``|rho| >= 1`` or ``sigma <= 0`` when the values are concrete."""
-    if not is_traced(rho):
-        r = np.asarray(rho)
-        if not np.all(np.abs(r) < 1.0):
-            raise ValueError(f"rho must satisfy |rho| < 1, got {r.tolist()}")
-    if not is_traced(sigma):
-        s = np.asarray(sigma)
-        if not np.all(s > 0.0):
-            raise ValueError(f"sigma must be > 0, got {s.tolist()}")
+    """Raise ValueError for concrete ``|rho| >= 1`` or ``sigma <= 0``."""
+    enforce(_AR1(jnp.asarray(rho), jnp.asarray(sigma)), _AR1_RULES, traced="skip")
 
 
 def _std_norm_cdf(x: jax.Array) -> jax.Array:
@@ -98,7 +96,7 @@ def tauchen(n: int, rho, sigma, mu=0.0, n_std=3) -> MarkovChain:
     MarkovChain
         ``grid`` (n,) and ``P`` (n, n), float arrays.
     """
-    n = _check_n(n)
+    n = grid_size(n)
     _check_ar1(rho, sigma)
     return _tauchen_kernel(n, *_as_floats(rho, sigma, mu, n_std))
 
@@ -178,7 +176,7 @@ def rouwenhorst(n: int, rho, sigma, mu=0.0) -> MarkovChain:
     MarkovChain
         ``grid`` (n,) and ``P`` (n, n).
     """
-    n = _check_n(n)
+    n = grid_size(n)
     _check_ar1(rho, sigma)
     return _rouwenhorst_kernel(n, *_as_floats(rho, sigma, mu))
 
@@ -201,7 +199,8 @@ def stationary_distribution_markov(
     tol: float = 1e-13,
     max_iter: int = 100_000,
     method: str = "iterate",
-) -> StationaryResult:
+    throw: bool = True,
+) -> Solution:
     """Stationary distribution ``pi = pi P`` of a finite Markov chain by power iteration.
 
     Iterates the normalized push-forward ``pi <- (pi P) / sum(pi P)`` from
@@ -219,11 +218,13 @@ def stationary_distribution_markov(
     tol, max_iter, method:
         Passed to :func:`~jaxtrade.numerics.fixed_point.fixed_point`
         (``method="anderson"`` speeds up slowly mixing chains).
+    throw:
+        ``True`` (default): a failed solve raises; ``False``: read ``info.converged``.
 
     Returns
     -------
-    StationaryResult
-        ``distribution`` (n,) summing to one and ``info`` (SolverInfo).
+    Solution
+        ``value``, the distribution (n,) summing to one, and ``info``.
     """
     P = jnp.asarray(P, dtype=jnp.result_type(P, float))
     if P.ndim != 2 or P.shape[0] != P.shape[1]:
@@ -232,7 +233,8 @@ def stationary_distribution_markov(
     if pi0 is None:
         pi0 = jnp.full((n,), 1.0 / n, dtype=P.dtype)
     pi0 = jnp.asarray(pi0, dtype=P.dtype)
-    return _stationary_markov_kernel(P, pi0, tol=tol, max_iter=int(max_iter), method=method)
+    out = _stationary_markov_kernel(P, pi0, tol=tol, max_iter=int(max_iter), method=method)
+    return finish(out, throw=throw, what="stationary distribution of a Markov chain", tol=tol)
 
 
 def _normalized_push(pi, P):
@@ -242,6 +244,5 @@ def _normalized_push(pi, P):
 
 
 @partial(jax.jit, static_argnames=("tol", "max_iter", "method"))
-def _stationary_markov_kernel(P, pi0, *, tol, max_iter, method) -> StationaryResult:
-    out = fixed_point(_normalized_push, pi0, P, tol=tol, max_iter=max_iter, method=method)
-    return StationaryResult(distribution=out.x, info=out.info)
+def _stationary_markov_kernel(P, pi0, *, tol, max_iter, method) -> Solution:
+    return fixed_point(_normalized_push, pi0, P, tol=tol, max_iter=max_iter, method=method, throw=False)

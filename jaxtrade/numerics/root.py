@@ -10,25 +10,20 @@ respect to ``args`` come from the implicit function theorem through
 
 never by differentiating the unrolled iterations. Forward (``jax.jacfwd``,
 ``jax.jvp``) and reverse (``jax.grad``) mode both work.
+
+The result is a :class:`~jaxtrade.errors.Solution`; ``throw`` follows the
+solver contract of :mod:`jaxtrade.errors`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from jaxtrade.errors import SolverInfo, check_converged, converged_flag
+from jaxtrade.errors import Solution, finish, solver_info
 from jaxtrade.numerics.linalg import solve_small
-
-
-class RootResult(eqx.Module):
-    """Solution ``x`` of ``F(x, args) = 0`` and the solver's :class:`SolverInfo`."""
-
-    x: jax.Array
-    info: SolverInfo
 
 
 def _dense_tangent_solve(g: Callable, y: jax.Array) -> jax.Array:
@@ -38,7 +33,7 @@ def _dense_tangent_solve(g: Callable, y: jax.Array) -> jax.Array:
 
 
 def _newton_iterations(F, x0, tol, max_iter, max_backtracks, armijo):
-    """Damped Newton iterations; returns (x, (iterations, residual))."""
+    """Damped Newton iterations; returns (x, (iterations, residual, stalled))."""
 
     def norm2(r):
         r = jnp.where(jnp.isfinite(r), r, jnp.inf)
@@ -76,11 +71,11 @@ def _newton_iterations(F, x0, tol, max_iter, max_backtracks, armijo):
         return x_new, r_out, it + 1, stalled
 
     r0 = F(x0)
-    x, r, it, _ = jax.lax.while_loop(cond, body, (x0, r0, jnp.asarray(0), jnp.asarray(False)))
+    x, r, it, stalled = jax.lax.while_loop(cond, body, (x0, r0, jnp.asarray(0), jnp.asarray(False)))
     res = jnp.max(jnp.abs(r))
     res = jnp.where(jnp.all(jnp.isfinite(r)), res, jnp.inf)
     # aux must be floating for custom_root's JVP rule; cast back outside.
-    return x, (it.astype(res.dtype), res)
+    return x, (it.astype(res.dtype), res, stalled.astype(res.dtype))
 
 
 def newton_root(
@@ -92,7 +87,8 @@ def newton_root(
     max_iter: int | jax.Array = 100,
     max_backtracks: int = 20,
     armijo: float = 1e-4,
-) -> RootResult:
+    throw: bool = True,
+) -> Solution:
     """Solve ``fn(x, args) = 0`` by Newton's method with backtracking line search.
 
     Parameters
@@ -110,13 +106,24 @@ def newton_root(
     max_iter:
         Newton iterations at most; may be a traced integer (e.g. 0 for lanes of
         a vmapped batch known to have no solution, so they do not hold up the batch).
+    throw:
+        ``True`` (default): a failed solve raises (:func:`jaxtrade.errors.finish`);
+        ``False``: the caller reads ``info.converged``.
 
     Returns
     -------
-    RootResult
-        ``x`` and ``info`` (iterations, max-abs residual, converged flag).
-        The flag must be checked by the caller inside ``jit``; use
-        :func:`newton_root_checked` outside of ``jit`` to raise instead.
+    Solution
+        ``value`` (the root) and ``info`` (iterations, max-abs residual,
+        converged flag, and ``result``: ``stalled`` when the line search
+        cannot reduce the residual, ``nonfinite``, or ``max_iterations``).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from jaxtrade.numerics import newton_root
+    >>> sol = newton_root(lambda x, a: x**2 - a, jnp.ones(2), jnp.array([4.0, 9.0]))
+    >>> sol.value.tolist(), bool(sol.info.converged)
+    ([2.0, 3.0], True)
     """
     x0 = jnp.asarray(x0)
 
@@ -126,14 +133,8 @@ def newton_root(
     def solve(f, x_init):
         return _newton_iterations(f, x_init, tol, max_iter, max_backtracks, armijo)
 
-    x, (it, res) = jax.lax.custom_root(F, x0, solve, _dense_tangent_solve, has_aux=True)
+    x, (it, res, stalled) = jax.lax.custom_root(F, x0, solve, _dense_tangent_solve, has_aux=True)
     it = jax.lax.stop_gradient(it).astype(jnp.int32)
     res = jax.lax.stop_gradient(res)
-    return RootResult(x=x, info=SolverInfo(iterations=it, residual=res, converged=converged_flag(res, tol)))
-
-
-def newton_root_checked(fn, x0, args=None, *, what: str = "Newton root solve", **kwargs) -> RootResult:
-    """:func:`newton_root`, raising :class:`~jaxtrade.errors.ConvergenceError` on failure."""
-    out = newton_root(fn, x0, args, **kwargs)
-    check_converged(out.info, what, tol=kwargs.get("tol", 1e-12))
-    return out
+    info = solver_info(it, res, tol, stalled=jax.lax.stop_gradient(stalled) > 0)
+    return finish(Solution(value=x, info=info), throw=throw, what="Newton root solve", tol=tol)

@@ -152,8 +152,8 @@ def _figure_elasticities_vs_k(out_dir: pathlib.Path, sigma: float = 4.0, n: int 
     for k in ks:
         # symmetric countries: an interior equilibrium exists over the whole range of k
         q = v.vertical_params(sigma=sigma, k=float(k), L=(1.0, 1.0))
-        ok = bool(v.solve_input_trade(q, check=False).valid) and bool(v.solve_final_trade(q, check=False).valid)
-        el = v.partial_trade_elasticities(q, check=False)
+        ok = bool(v.solve_input_trade(q, throw=False).valid) and bool(v.solve_final_trade(q, throw=False).valid)
+        el = v.partial_trade_elasticities(q, throw=False)
         num_I.append(float(el["zeta_I"]) if ok else np.nan)
         num_F.append(float(el["zeta_F"]) if ok else np.nan)
     kk = np.linspace(ks[0], ks[-1], 200)
@@ -183,7 +183,7 @@ def _figure_cutoffs_vs_tau(out_dir: pathlib.Path, p: v.VerticalParams) -> pathli
     taus = jnp.linspace(1.05, 2.5, 59)
 
     def solve_at(t):
-        eq = v.solve_input_trade(v.with_tau_I(p, 1, 0, t), check=False)
+        eq = v.solve_input_trade(v.with_tau_I(p, 1, 0, t), throw=False)
         return jnp.stack([eq.phi[0, 0], eq.phi[1, 0], eq.phi[0, 1], eq.phi[1, 1], eq.varphi_dom[0], eq.varphi_tilde[0]]), eq.valid
 
     cut, valid = jax.vmap(solve_at)(taus)

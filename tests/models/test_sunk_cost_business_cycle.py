@@ -95,7 +95,7 @@ def test_markov_moments_asymmetric_chain_vs_simulation():
 @pytest.fixture(scope="module")
 def small():
     p = sc.ruhl_params(n_phi=20, n_kappa=20)
-    sol = sc.solve_stochastic(p, T=300, burn=100, check=False, max_outer=2)
+    sol = sc.solve_stochastic(p, T=300, burn=100, throw=False, max_outer=2)
     return p, sol
 
 
@@ -115,7 +115,7 @@ def test_output_moments_small_grid(small):
 def test_no_entry_costs_output_is_a_function_of_the_state():
     """Without entry costs the distribution is constant: log output = f(s_t) exactly, moments -> closed form."""
     p = sc.ruhl_params(n_phi=6, n_kappa=6, entry_costs=False)
-    sol = sc.solve_stochastic(p, T=60, burn=10, check=False, max_outer=1)
+    sol = sc.solve_stochastic(p, T=60, burn=10, throw=False, max_outer=1)
     T, burn, n = 1000, 100, 16
     m = bc.output_moments(p, sol, n_economies=n, T=T, burn=burn, seed=5, detrend="mean")
     fr = m["frozen"]

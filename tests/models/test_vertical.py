@@ -39,7 +39,7 @@ def valid_params(draw):
 
 
 def _solve_valid(p):
-    eq = v.solve_input_trade(p, check=False)
+    eq = v.solve_input_trade(p, throw=False)
     assume(bool(eq.valid))
     # shares large enough that float64 resolves every comparative-static sign
     assume(bool(jnp.all(1.0 - eq.lambda_I_dom > 1e-3)))
@@ -128,7 +128,7 @@ def test_vmap_over_parameter_batch_equals_loop():
     taus = jnp.array([1.1, 1.3, 1.6, 2.0])
 
     def solve_at(t):
-        return v.solve_input_trade(v.with_tau_I(base, 1, 0, t), check=False).phi
+        return v.solve_input_trade(v.with_tau_I(base, 1, 0, t), throw=False).phi
 
     batched = jax.vmap(solve_at)(taus)
     for b, t in enumerate(taus):
@@ -169,7 +169,7 @@ def test_reverse_mode_gradient_of_equilibrium_flow_equals_finite_differences():
     def import_flow(f_E_i):
         q = jax.tree_util.tree_map(lambda x: x, p)
         q = v.VerticalParams(**{n: getattr(q, n) for n in q.__dataclass_fields__ if n != "f_E"}, f_E=p.f_E.at[0].set(f_E_i))
-        return v.solve_input_trade(q, check=False).R_I_flow[1, 0]
+        return v.solve_input_trade(q, throw=False).R_I_flow[1, 0]
 
     g = jax.grad(import_flow)(1.0)
     fd = _central_difference(lambda x: float(import_flow(x)), 1.0)
@@ -202,7 +202,7 @@ def test_general_equilibrium_lemma1_signs_on_default():
 @given(valid_params())
 def test_partial_elasticities_equal_proposition_2(p):
     _solve_valid(p)
-    assume(bool(v.solve_final_trade(p, check=False).valid))
+    assume(bool(v.solve_final_trade(p, throw=False).valid))
     el = v.partial_trade_elasticities(p)
     cf = el["closed_form"]
     for key in ("zeta_I", "zeta_F", "xi_I", "xi_F", "importer_extensive_downstream", "exporter_extensive_upstream", "exporter_extensive_final"):
@@ -250,7 +250,7 @@ def test_no_interior_equilibrium_raises_convergence_error_not_nan():
     p = v.vertical_params(sigma=3.0, k=2.1, beta=0.2)  # upstream agglomerates: no interior solution
     with pytest.raises(ConvergenceError, match="did not converge"):
         v.solve_input_trade(p)
-    eq = v.solve_input_trade(p, check=False)
+    eq = v.solve_input_trade(p, throw=False)
     assert not bool(eq.info.converged)
     assert not bool(eq.valid)
 
@@ -282,7 +282,7 @@ base = v.vertical_params()
 taus = jnp.linspace(1.25, 2.0, 10)   # all interior equilibria; 10 is not a multiple of 4: padded and trimmed
 
 def one(t):
-    eq = v.solve_input_trade(v.with_tau_I(base, 1, 0, t), check=False)
+    eq = v.solve_input_trade(v.with_tau_I(base, 1, 0, t), throw=False)
     return eq.phi, eq.info.converged
 
 phi_sharded, conv = sharded_vmap(one)(taus)

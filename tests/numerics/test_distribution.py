@@ -89,7 +89,7 @@ def test_stationary_distribution_product_chain_analytic():
     pi_z = jnp.array([1 - qz, 1 - pz]) / (2 - pz - qz)
     pi_a = jnp.array([1 - qa, 1 - pa]) / (2 - pa - qa)
     assert bool(res.info.converged)
-    np.testing.assert_allclose(res.distribution, jnp.outer(pi_z, pi_a), atol=1e-11)
+    np.testing.assert_allclose(res.value, jnp.outer(pi_z, pi_a), atol=1e-11)
 
 
 @pytest.mark.parametrize("method", ["iterate", "anderson"])
@@ -101,8 +101,8 @@ def test_stationary_distribution_matches_dense_solution(method):
     n = T.shape[0]
     A = np.vstack([T.T - np.eye(n), np.ones((1, n))])
     ref = np.linalg.lstsq(A, np.r_[np.zeros(n), 1.0], rcond=None)[0]
-    np.testing.assert_allclose(res.distribution.ravel(), ref, atol=1e-10)
-    np.testing.assert_allclose(push_forward(res.distribution, P, lottery=lottery), res.distribution, atol=1e-11)
+    np.testing.assert_allclose(res.value.ravel(), ref, atol=1e-10)
+    np.testing.assert_allclose(push_forward(res.value, P, lottery=lottery), res.value, atol=1e-11)
 
 
 def test_stationary_distribution_with_index_policy_and_gradient():
@@ -110,14 +110,14 @@ def test_stationary_distribution_with_index_policy_and_gradient():
     policy_idx = jnp.array([[1, 2, 3, 3], [0, 0, 1, 2]])
     res = stationary_distribution(P, policy_idx=policy_idx)
     assert bool(res.info.converged)
-    np.testing.assert_allclose(push_forward(res.distribution, P, policy_idx), res.distribution, atol=1e-11)
+    np.testing.assert_allclose(push_forward(res.value, P, policy_idx), res.value, atol=1e-11)
 
     # implicit derivative of the mean asset wrt the lottery weights
     lower, weight = lottery
 
     @jax.jit
     def mean_asset(weight):
-        mu = stationary_distribution(P, lottery=(lower, weight), tol=1e-13).distribution
+        mu = stationary_distribution(P, lottery=(lower, weight), tol=1e-13).value
         return jnp.sum(mu * grid[None, :])
 
     g = jax.jit(jax.grad(mean_asset))(weight)
@@ -133,12 +133,12 @@ def test_entry_exit_balance():
     # constant survival: total mass = entry / exit rate
     res = stationary_distribution(P, lottery=lottery, survival=0.9, entrants=entrants)
     assert bool(res.info.converged)
-    np.testing.assert_allclose(jnp.sum(res.distribution), 0.1 / 0.1, rtol=1e-10)
+    np.testing.assert_allclose(jnp.sum(res.value), 0.1 / 0.1, rtol=1e-10)
     # state-dependent survival: exits balance entry
     survival = jnp.asarray(np.random.default_rng(3).uniform(0.7, 0.95, size=(3, 6)))
     res = stationary_distribution(P, lottery=lottery, survival=survival, entrants=entrants, method="anderson")
     assert bool(res.info.converged)
-    mu = res.distribution
+    mu = res.value
     np.testing.assert_allclose(jnp.sum(mu * (1 - survival)), jnp.sum(entrants), rtol=1e-10)
     np.testing.assert_allclose(
         push_forward(mu, P, lottery=lottery, survival=survival, entrants=entrants), mu, atol=1e-11

@@ -102,7 +102,7 @@ def test_rouwenhorst_moments_exact():
     chain = rouwenhorst(9, rho, sigma)
     res = stationary_distribution_markov(chain.P)
     assert bool(res.info.converged)
-    pi, y, P = res.distribution, chain.grid, chain.P
+    pi, y, P = res.value, chain.grid, chain.P
     var = jnp.sum(pi * y**2)
     np.testing.assert_allclose(var, sigma**2 / (1 - rho**2), rtol=1e-9)
     autocov = jnp.sum(pi[:, None] * P * y[:, None] * y[None, :])
@@ -114,7 +114,7 @@ def test_stationary_distribution_two_state_analytic():
     P = jnp.array([[p, 1 - p], [1 - q, q]])
     res = stationary_distribution_markov(P)
     expected = jnp.array([1 - q, 1 - p]) / (2 - p - q)
-    np.testing.assert_allclose(res.distribution, expected, atol=1e-12)
+    np.testing.assert_allclose(res.value, expected, atol=1e-12)
     assert bool(res.info.converged) and int(res.info.iterations) > 0
     assert float(res.info.residual) <= 1e-13
 
@@ -125,13 +125,13 @@ def test_stationary_distribution_matches_quantecon_and_is_differentiable():
         warnings.simplefilter("ignore")
         ref = qe_approx.tauchen(7, 0.8, 0.2).stationary_distributions[0]
     res = jax.jit(stationary_distribution_markov)(chain.P)
-    np.testing.assert_allclose(res.distribution, ref, atol=1e-11)
+    np.testing.assert_allclose(res.value, ref, atol=1e-11)
 
     # d E[y^2] / d rho through tauchen and the stationary distribution (implicit)
     @jax.jit
     def second_moment(rho):
         c = tauchen(7, rho, 0.2)
-        return jnp.sum(stationary_distribution_markov(c.P).distribution * c.grid**2)
+        return jnp.sum(stationary_distribution_markov(c.P).value * c.grid**2)
 
     g = jax.jit(jax.grad(second_moment))(0.8)
     h = 1e-5

@@ -7,7 +7,8 @@ import pytest
 
 import jaxtrade._config  # noqa: F401
 from jaxtrade.errors import ConvergenceError
-from jaxtrade.numerics import RootResult, newton_root, newton_root_checked
+from jaxtrade.errors import RESULTS
+from jaxtrade.numerics import Solution, newton_root
 
 
 def sqrt_residual(x, a):
@@ -22,24 +23,24 @@ def coupled(x, p):
 def test_solves_componentwise_and_coupled_systems():
     a = jnp.array([2.0, 9.0, 0.25])
     out = newton_root(sqrt_residual, jnp.ones(3), a)
-    assert isinstance(out, RootResult)
+    assert isinstance(out, Solution)
     assert bool(out.info.converged)
-    np.testing.assert_allclose(out.x, jnp.sqrt(a), rtol=1e-13)
+    np.testing.assert_allclose(out.value, jnp.sqrt(a), rtol=1e-13)
 
     p = jnp.array([9.0, 2.0])  # solution x = (1, 2)
     sol = newton_root(coupled, jnp.array([0.5, 1.5]), p)
     assert bool(sol.info.converged)
     assert float(sol.info.residual) <= 1e-12
-    np.testing.assert_allclose(sol.x, [1.0, 2.0], atol=1e-12)
+    np.testing.assert_allclose(sol.value, [1.0, 2.0], atol=1e-12)
 
 
 def test_ift_jacobian_analytic_and_fd():
     a = jnp.array([2.0, 9.0])
-    jac = jax.jacfwd(lambda a: newton_root(sqrt_residual, jnp.ones(2), a).x)(a)
+    jac = jax.jacfwd(lambda a: newton_root(sqrt_residual, jnp.ones(2), a).value)(a)
     np.testing.assert_allclose(jac, jnp.diag(0.5 / jnp.sqrt(a)), rtol=1e-10, atol=1e-14)
 
     p = jnp.array([9.0, 2.0])
-    solve = jax.jit(lambda p: newton_root(coupled, jnp.array([0.5, 1.5]), p).x)
+    solve = jax.jit(lambda p: newton_root(coupled, jnp.array([0.5, 1.5]), p).value)
     jac_rev = jax.jacrev(solve)(p)
     jac_fwd = jax.jacfwd(solve)(p)
     x = solve(p)
@@ -56,15 +57,20 @@ def test_ift_jacobian_analytic_and_fd():
 def test_vmap_and_jit():
     a = jnp.array([[1.0, 4.0], [16.0, 25.0], [0.01, 100.0]])
     out = jax.jit(jax.vmap(lambda a: newton_root(sqrt_residual, jnp.ones(2), a)))(a)
-    np.testing.assert_allclose(out.x, jnp.sqrt(a), rtol=1e-12)
+    np.testing.assert_allclose(out.value, jnp.sqrt(a), rtol=1e-12)
     assert out.info.converged.shape == (3,) and bool(jnp.all(out.info.converged))
 
 
-def test_failure_flag_and_checked_raise():
+def test_failure_flag_and_throw():
     no_root = lambda x, a: x**2 + a  # noqa: E731
-    out = jax.jit(lambda a: newton_root(no_root, jnp.array([0.5]), a, max_iter=20))(1.0)
+    out = jax.jit(lambda a: newton_root(no_root, jnp.array([0.5]), a, max_iter=20, throw=False))(1.0)
     assert not bool(out.info.converged)
     assert float(out.info.residual) >= 1.0
+    assert bool(out.info.result == RESULTS.stalled)
     with pytest.raises(ConvergenceError) as err:
-        newton_root_checked(no_root, jnp.array([0.5]), 1.0, max_iter=20)
+        newton_root(no_root, jnp.array([0.5]), 1.0, max_iter=20)
     assert "did not converge" in str(err.value)
+    assert err.value.reason == RESULTS[RESULTS.stalled]
+    # under jit, throw=True compiles the check in: the failure raises when the program runs
+    with pytest.raises(RuntimeError, match="Newton root solve did not converge"):
+        jax.jit(lambda a: newton_root(no_root, jnp.array([0.5]), a, max_iter=20).value)(1.0)

@@ -50,7 +50,7 @@ SCRIPT = textwrap.dedent(
     mesh = device_mesh()
 
     def solve(a):
-        return fixed_point(lambda x, a: 0.5 * jnp.cos(x) + a, jnp.zeros(3), a).x
+        return fixed_point(lambda x, a: 0.5 * jnp.cos(x) + a, jnp.zeros(3), a).value
 
     a = jnp.linspace(0.0, 1.0, 24).reshape(8, 3)
     sharded = shard_batch(a, mesh)

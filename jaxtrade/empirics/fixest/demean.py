@@ -45,7 +45,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxtrade.errors import SolverInfo, converged_flag
+from jaxtrade.errors import solver_info
 
 DEFAULT_TOL = 1e-10
 DEFAULT_MAXITER = 10_000
@@ -122,7 +122,7 @@ def _irons_tuck(sweep, v0, scale, tol, maxiter, change_bound, axis=0):
 
     state = (jnp.asarray(0, dtype=jnp.int32), v0, jnp.asarray(jnp.inf, dtype=v0.dtype))
     iterations, v, resid = jax.lax.while_loop(cond, body, state)
-    return v, SolverInfo(iterations=iterations, residual=resid, converged=converged_flag(resid, tol))
+    return v, solver_info(iterations, resid, tol)
 
 
 @functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
@@ -168,11 +168,7 @@ def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFA
 
     if len(group_ids) == 1:
         out = sweep(x.T).T
-        info = SolverInfo(
-            iterations=jnp.asarray(1, dtype=jnp.int32),
-            residual=jnp.asarray(0.0, dtype=x.dtype),
-            converged=jnp.asarray(True),
-        )
+        info = solver_info(jnp.asarray(1, dtype=jnp.int32), jnp.asarray(0.0, dtype=x.dtype), tol)
         return out, info
 
     start = x if x0 is None else x0

@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from jaxtrade.errors import check_converged
+from jaxtrade.errors import finish
 
 from .demean import DEFAULT_MAXITER, DEFAULT_TOL, demean, demean_sharded
 from .formula import (
@@ -421,7 +421,7 @@ def _fit_one(
             demeaned = design
     del design
     if info is not None:
-        check_converged(info, "feols demeaning", tol=fixef_tol, extra="raise fixef_maxiter or loosen fixef_tol")
+        finish(info, throw=True, what="feols demeaning", tol=fixef_tol, extra=lambda _: "raise fixef_maxiter or loosen fixef_tol")
     y = sample.y
 
     gram, gram_w = (np.asarray(g) for g in _gram(demeaned, w_dev))

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from jaxtrade.errors import SolverInfo, check_converged, converged_flag
+from jaxtrade.errors import finish, solver_info
 
 from .demean import DEFAULT_MAXITER, DEFAULT_TOL, cross_table, demean_arrays, demean_two_way_coef
 from .feols import build_sample, collinear_columns, make_vcov, refit_vcov_factory
@@ -104,7 +104,7 @@ def irls_demean(y, X, user_weights, eta, mu, group_ids, n_groups, tol, maxiter, 
     combined = user_weights * mu
     zx = jnp.concatenate([z[:, None], X], axis=1)
     if not group_ids:
-        info = SolverInfo(jnp.asarray(0, jnp.int32), jnp.asarray(0.0), jnp.asarray(True))
+        info = solver_info(jnp.asarray(0, jnp.int32), jnp.asarray(0.0), tol)
         return dict(z=z, combined=combined, zx_resid=zx, warm=warm, info=info)
     if table is not None:
         zx_resid, b, info = demean_two_way_coef(zx, group_ids, combined, table, n_groups, tol, maxiter, warm)
@@ -219,7 +219,7 @@ def _fit_one(formula, depvar, data, *, spec, weights, ssc, fixef_rm, collin_tol,
     while iterations - redone < iwls_maxiter:  # a redone iteration does not count against the cap
         iterations += 1
         dem = irls_demean(y, Xj, w, eta, mu, groups, n_groups, tol_now, int(fixef_maxiter), table, warm)
-        check_converged(dem["info"], "fepois demeaning", tol=tol_now)
+        finish(dem["info"], throw=True, what="fepois demeaning", tol=tol_now)
         zx_resid = dem["zx_resid"]
         if coefnames is None:
             # collinearity (with each other or the fixed effects) on the first demeaned X, as pyfixest
@@ -262,12 +262,9 @@ def _fit_one(formula, depvar, data, *, spec, weights, ssc, fixef_rm, collin_tol,
             # ppmlhdfe's schedule: loose while the deviance moves, tightened as it settles
             start = ADAPTIVE_START_TOL if iterations == 1 else tol_now
             tol_now = max(target_tol, min(start, ADAPTIVE_TOL_FACTOR * crit))
-    info = SolverInfo(
-        iterations=jnp.asarray(iterations),
-        residual=jnp.asarray(crit),
-        converged=converged_flag(jnp.asarray(crit if converged else np.inf), iwls_tol),
-    )
-    check_converged(info, "fepois IRLS", tol=iwls_tol, extra="raise iwls_maxiter")
+    # converged only when the loop stopped on the criterion (not on a redo at the iteration cap)
+    info = solver_info(iterations, crit, iwls_tol if converged else -np.inf)
+    finish(info, throw=True, what="fepois IRLS", tol=iwls_tol, extra=lambda _: "raise iwls_maxiter")
 
     beta = np.asarray(step["beta"])
     WX = np.asarray(step["WX"])

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from jaxtrade.errors import check_converged
+from jaxtrade.errors import finish
 
 from .demean import DEFAULT_MAXITER, DEFAULT_TOL
 from .feols import feols
@@ -75,7 +75,7 @@ def residualize(
             sample.y, sample.fe_codes, sample.weights, n_groups=sample.n_groups, tol=fixef_tol,
             maxiter=fixef_maxiter,
         )
-        check_converged(info, "residualize demeaning", tol=fixef_tol)
+        finish(info, throw=True, what="residualize demeaning", tol=fixef_tol)
         values = np.asarray(out)
         index = data.index.to_numpy()[sample.rows]
     else:

@@ -124,8 +124,8 @@ def _solve(p: MultiproductParams, mode, tol: float, tol_v: float, tol_mu: float,
     g = make_grids(p)
     x0 = jnp.atleast_1d(_initial_log_A(p, g))
     root = newton_root(_ge_residual, jax.lax.stop_gradient(x0), (p, g, mode, tol_v, tol_mu), tol=tol,
-                       max_iter=max_iter)
-    A, sol, mu_hat, dinfo, lab, gE_implied = _inner(p, g, root.x[0], tol_v, tol_mu)
+                       max_iter=max_iter, throw=False)
+    A, sol, mu_hat, dinfo, lab, gE_implied = _inner(p, g, root.value[0], tol_v, tol_mu)
     eps = p.epsilon
     alpha_k, alpha_n, alpha_m = _shares(p)
     # mode: traced bool, True for entry="normalize" (one compilation serves both modes)

@@ -125,7 +125,7 @@ def make_grids(p) -> Grids:
     chain = _tauchen_kernel(p.n_z, p.rho_z, p.sigma_e, jnp.asarray(0.0), p.n_std)
     log_z, P = chain.grid, chain.P
     z = jnp.exp(log_z)
-    erg = stationary_distribution_markov(P, tol=1e-15, max_iter=20_000).distribution
+    erg = stationary_distribution_markov(P, tol=1e-15, max_iter=20_000, throw=False).value
     erg = erg / jnp.sum(erg)
     entrant = _shift_left(log_z, erg, p.mu_E)
     omega, mass = product_grid(p)
@@ -202,8 +202,8 @@ def solve_bellman(p, g: Grids, A, *, tol=1e-12, max_iter=20_000, v0=None) -> Bel
     if v0 is None:
         v0 = profit_w(p, g, A) / (1.0 - p.beta)
     out = fixed_point(bellman_operator, jax.lax.stop_gradient(v0), (p, g, A), tol=tol, max_iter=max_iter,
-                      implicit_solver="gmres")
-    return BellmanSolution(v=out.x, prob=choice_probabilities(p, g, out.x), info=out.info)
+                      implicit_solver="gmres", throw=False)
+    return BellmanSolution(v=out.value, prob=choice_probabilities(p, g, out.value), info=out.info)
 
 
 def _dist_step(mu, args):
@@ -224,5 +224,5 @@ def stationary_mass(g: Grids, prob, *, tol=1e-13, max_iter=50_000):
     nz, na = prob.shape[0], prob.shape[1]
     mu0 = jnp.zeros((nz, na), dtype=prob.dtype).at[:, 0].set(g.entrant / (1.0 - jnp.mean(g.survival)))
     out = fixed_point(_dist_step, jax.lax.stop_gradient(mu0), (g.P, g.survival, prob, g.entrant), tol=tol,
-                      max_iter=max_iter, method="anderson", implicit_solver="gmres")
-    return out.x, out.info
+                      max_iter=max_iter, method="anderson", implicit_solver="gmres", throw=False)
+    return out.value, out.info

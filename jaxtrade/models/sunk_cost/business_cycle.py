@@ -132,7 +132,7 @@ def markov_moments(f, Lam, pi=None) -> tuple[jax.Array, jax.Array]:
     f = jnp.asarray(f, dtype=float)
     Lam = jnp.asarray(Lam, dtype=float)
     if pi is None:
-        pi = stationary_distribution_markov(Lam).distribution
+        pi = stationary_distribution_markov(Lam, throw=False).value
     d = f - pi @ f
     var = pi @ (d * d)
     cov = (pi * d) @ (Lam @ d)
@@ -185,7 +185,7 @@ def _frozen(p, M, m, K, measure, country):
     eq = jax.vmap(lambda z: period_equilibrium(p, z, M * one, m * one, K * one))(zs)
     f = log_real_output(p, {"Y": eq.Y, "P": eq.P, "w": eq.w, "z": zs}, measure)[:, country]
     Lam = transition_matrix(p)
-    pi = stationary_distribution_markov(Lam).distribution
+    pi = stationary_distribution_markov(Lam).value
     sd, ac = markov_moments(f, Lam, pi)
     return f, sd, ac, jnp.all(eq.info.converged)
 
@@ -200,7 +200,7 @@ def _one_economy(p, sol, key, T, burn, measure, detrend, country):
 
 def output_moments(p: SunkCostParams, sol: StochasticSolution, *, n_economies: int = 250, T: int = 300, burn: int = 50,
                    seed: int = 1, measure: str = "income", detrend: str = "linear", country: int = 0,
-                   check: bool = True, economies_per_step: int | None = None) -> dict:  # fmt: skip
+                   throw: bool = True, economies_per_step: int | None = None) -> dict:  # fmt: skip
     """Table 1 moments: sd and lag-one autocorrelation of log real output on simulated economies.
 
     ``n_economies`` economies of ``T`` periods (in groups of ``economies_per_step``, see
@@ -216,7 +216,7 @@ def output_moments(p: SunkCostParams, sol: StochasticSolution, *, n_economies: i
     (economy 0), the closed forms "productivity" (log z alone) and
     "frozen" (:func:`frozen_distribution_moments`), and "all_converged"
     (every period's balanced-trade root). Raises ``ConvergenceError`` for a
-    failed root when ``check`` and ``ValueError`` for bad arguments.
+    failed root when ``throw`` and ``ValueError`` for bad arguments.
     """
     _check_choice("measure", measure, MEASURES)
     _check_choice("detrend", detrend, DETRENDS)
@@ -231,7 +231,7 @@ def output_moments(p: SunkCostParams, sol: StochasticSolution, *, n_economies: i
     keys = jax.random.split(jax.random.PRNGKey(seed), n_economies)
     out = over_economies(lambda k: _one_economy(p, sol, k, T, burn, measure, detrend, country), keys, economies_per_step)
     ok = bool(out["all_converged"].all())
-    if check and not ok:
+    if throw and not ok:
         raise ConvergenceError("business-cycle simulation balanced-trade roots", T, np.nan,
                                extra="some period's w_f root failed")  # fmt: skip
     n = n_economies

@@ -45,7 +45,7 @@ def calibrate_labor(p: SunkCostParams, target: float = TRADE_OUTPUT_TARGET, *, t
         raise ValueError("entry_costs must be True: L does not move trade/output without entry costs (use calibrate_home_bias)")
 
     def ratio(logL):
-        return float(steady_state(p.replace(L=float(np.exp(logL))), check=True).trade_output)
+        return float(steady_state(p.replace(L=float(np.exp(logL))), throw=True).trade_output)
 
     lo, hi = np.log(1e-3), np.log(1e4)
     r_lo, r_hi = ratio(lo), ratio(hi)

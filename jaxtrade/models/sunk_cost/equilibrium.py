@@ -26,7 +26,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from jaxtrade.errors import SolverInfo, check_converged, converged_flag
+from jaxtrade.errors import SolverInfo, combine_info, finish, solver_info
 from jaxtrade.models.sunk_cost.params import SunkCostParams
 from jaxtrade.models.sunk_cost.types import TypeGrid, type_grid
 from jaxtrade.numerics.root import newton_root
@@ -103,8 +103,8 @@ def period_equilibrium(p: SunkCostParams, z, M, m, K, log_wf0=0.0, tol: float = 
         *_, exports, _ = _period_given_wage(p, x[0], z, M, m, K)
         return jnp.log(exports[0]) - jnp.log(exports[1])  # (31): home exports = home imports
 
-    res = newton_root(lambda x, a: jnp.atleast_1d(resid(x, a)), jnp.atleast_1d(jnp.asarray(log_wf0, dtype=float)), None, tol=tol, max_iter=50)
-    w, P, Y, Pi, a_d, a_x, exports, share = _period_given_wage(p, res.x[0], z, M, m, K)
+    res = newton_root(lambda x, a: jnp.atleast_1d(resid(x, a)), jnp.atleast_1d(jnp.asarray(log_wf0, dtype=float)), None, tol=tol, max_iter=50, throw=False)
+    w, P, Y, Pi, a_d, a_x, exports, share = _period_given_wage(p, res.value[0], z, M, m, K)
     return PeriodEquilibrium(w=w, P=P, Y=Y, Pi=Pi, a_d=a_d, a_x=a_x, exports=exports, import_share=share, info=res.info)
 
 
@@ -179,7 +179,7 @@ def _ss_given_ax(p: SunkCostParams, grid: TypeGrid, log_ax):
     return eq, export, mu_x, mu_d, gain, M, m, K
 
 
-def steady_state(p: SunkCostParams, *, tol: float = 1e-13, max_iter: int = 200, check: bool = True) -> SteadyState:
+def steady_state(p: SunkCostParams, *, tol: float = 1e-13, max_iter: int = 200, throw: bool = True) -> SteadyState:
     """Deterministic steady state with symmetric countries (z_h = z_f = 1).
 
     The export decision depends on the aggregate state only through the
@@ -192,10 +192,7 @@ def steady_state(p: SunkCostParams, *, tol: float = 1e-13, max_iter: int = 200, 
     foreign wage is solved, not imposed (it is 1 by symmetry).
     """
     out = _steady_state(p, tol, max_iter)
-    if check:
-        check_converged(out.info, "sunk-cost steady state (bisection in a_x)", tol=tol)
-        check_converged(out.period.info, "sunk-cost steady state balanced trade (31)")
-    return out
+    return finish(out, throw=throw, what="sunk-cost steady state (bisection in a_x, balanced trade (31))", tol=tol)
 
 
 @jax.jit(static_argnames=("tol", "max_iter"))
@@ -220,7 +217,7 @@ def _steady_state(p, tol, max_iter):
     log_ax = jnp.where(p.entry_costs, lo, excess(lo0) + lo0)
     eq, export, mu_x, mu_d, gain, M, m, K = _ss_given_ax(p, grid, log_ax)
     width = jnp.where(p.entry_costs, hi - lo, jnp.abs(jnp.log(eq.a_x[0]) - log_ax))
-    info = SolverInfo(iterations=jnp.asarray(max_iter, jnp.int32), residual=width, converged=converged_flag(width, tol))
+    info = combine_info(solver_info(jnp.asarray(max_iter, jnp.int32), width, tol), eq.info)
     th = p.sigma - 1.0
     R = p.beta * (1.0 - p.delta)
     cutoff = ((1.0 - R) * grid.kappa / (R * eq.a_x[0])) ** (1.0 / th)

@@ -57,7 +57,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxtrade.errors import ConvergenceError, SolverInfo, converged_flag
+from jaxtrade.errors import ConvergenceError, solver_info
 from jaxtrade.models.sunk_cost.equilibrium import period_equilibrium, steady_state
 from jaxtrade.models.sunk_cost.params import SunkCostParams
 from jaxtrade.models.sunk_cost.types import TypeGrid, theta_kappa
@@ -295,7 +295,8 @@ def solve_firms_loglinear(p: SunkCostParams, coef, nodes, x_grid, v0=None, *, to
 
     if v0 is None:
         v0 = jnp.broadcast_to(ad[:, None, :] / (1.0 - p.beta * (1.0 - p.delta)), go.shape)
-    V, it, err = value_iteration(bellman, v0, tol=tol, max_iter=max_iter)
+    vi = value_iteration(bellman, v0, tol=tol, max_iter=max_iter, throw=False)
+    V = vi.value
     h = go - cont(V)  # gain - x, strictly decreasing in x
     n_x = x_grid.shape[0]
     k = jnp.clip(jnp.sum(h >= 0.0, axis=1) - 1, 0, n_x - 2)  # (2, SG)
@@ -305,7 +306,7 @@ def solve_firms_loglinear(p: SunkCostParams, coef, nodes, x_grid, v0=None, *, to
     x_star = xk + hk * (xk1 - xk) / jnp.maximum(hk - hk1, 1e-300)
     if not kap_on:
         x_star = jnp.full_like(x_star, 1e300)  # everyone exports (finite: interpolation weights may be 0)
-    info = SolverInfo(iterations=it, residual=err, converged=converged_flag(err, tol))
+    info = vi.info
     return LogLinearPolicy(v_x=v_x.reshape(2, S, G), v=V, x_star=x_star.reshape(2, S, G), x_grid=x_grid, nodes=nodes,
                            coef=coef, info=info, lottery=lottery, log_p_ref=jnp.asarray(log_p_ref, dtype=float))  # fmt: skip
 
@@ -493,7 +494,7 @@ def initial_rules(p: SunkCostParams, ss) -> jax.Array:
 
 
 def solve_loglinear(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed: int = 0, tol: float = 1e-5,
-                    max_outer: int = 100, damping: float = 0.2, check: bool = True, export_rule: str = "lottery",
+                    max_outer: int = 100, damping: float = 0.2, throw: bool = True, export_rule: str = "lottery",
                     n_m: int = 5, n_x: int = 1500, grid_margin: float = 0.25, n_regrid: int | None = None,
                     symmetric: bool = True, coef0=None, verbose: bool = False):  # fmt: skip
     """The Krusell-Smith loop of Appendix 1 with log-linear rules (see the module docstring).
@@ -545,7 +546,7 @@ def solve_loglinear(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed: 
     it = 0
     for it in range(1, max_outer + 1):
         policy, new, r2, sst, paper, stats = run(coef, nodes, v)
-        if check and not bool(policy.info.converged):
+        if throw and not bool(policy.info.converged):
             raise ConvergenceError("sunk-cost firm value iteration (moment grid)", policy.info.iterations, policy.info.residual)
         if not bool(stats["all_converged"]):
             raise ConvergenceError("sunk-cost simulation balanced-trade roots", it, np.nan, extra="some period's w_f root failed")
@@ -570,8 +571,8 @@ def solve_loglinear(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed: 
         if change < tol:
             break
     converged = change < tol
-    info = SolverInfo(iterations=jnp.asarray(it), residual=jnp.asarray(change), converged=jnp.asarray(converged))
-    if check and not converged:
+    info = solver_info(it, change, tol)
+    if throw and not converged:
         err = ConvergenceError(
             "sunk-cost Krusell-Smith loop (log-linear rules)", it, change, tol=tol,
             extra=f"last coefficients (objects {OBJECTS} x states x alpha_1..3)={np.round(np.asarray(coef), 6).tolist()}, "

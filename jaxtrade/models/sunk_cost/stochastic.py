@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxtrade.errors import ConvergenceError, SolverInfo, converged_flag
+from jaxtrade.errors import ConvergenceError, SolverInfo, solver_info
 from jaxtrade.models.sunk_cost.equilibrium import SteadyState, period_equilibrium, steady_state
 from jaxtrade.models.sunk_cost.params import SunkCostParams
 from jaxtrade.models.sunk_cost.types import TypeGrid
@@ -99,14 +99,15 @@ def solve_firms(p: SunkCostParams, grid: TypeGrid, a_d, a_x, Y, *, tol: float = 
             return flow + jnp.maximum(cont, go)
 
         V0 = flow / (1.0 - p.beta * (1.0 - p.delta))
-        V, it, err = value_iteration(bellman, V0, tol=tol, max_iter=max_iter)
+        vi = value_iteration(bellman, V0, tol=tol, max_iter=max_iter, throw=False)
+        V, it, err = vi.value, vi.info.iterations, vi.info.residual
         cont = (1.0 - p.delta) * jnp.einsum("st,ijt->ijs", Q, V)
         gain = phith[:, None, None] * Vx_next[None, None, :] - cont
         export = (gain >= (kap if p.entry_costs else -jnp.inf)).astype(float) * jnp.ones_like(V)
         return v_x, V, export, gain, it, err
 
     v_x, V, export, gain, it, err = jax.vmap(one_country, in_axes=(1, 1, 1))(a_d, a_x, Y)
-    info = SolverInfo(iterations=jnp.max(it), residual=jnp.max(err), converged=converged_flag(jnp.max(err), tol))
+    info = solver_info(jnp.max(it), jnp.max(err), tol)
     return FirmPolicy(v_x=v_x, V_d=V, export=export, gain=gain, info=info)
 
 
@@ -230,7 +231,7 @@ def _state_means(series, burn):
 
 
 def solve_stochastic(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed: int = 0, tol: float = 1e-5,
-                     max_outer: int = 100, damping: float | None = None, check: bool = True, rule: str = "loglinear",
+                     max_outer: int = 100, damping: float | None = None, throw: bool = True, rule: str = "loglinear",
                      **ks_options) -> StochasticSolution:  # fmt: skip
     """Solve the stochastic model (see the module docstring).
 
@@ -251,7 +252,7 @@ def solve_stochastic(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed:
         from jaxtrade.models.sunk_cost.krusell_smith import solve_loglinear
 
         damping = 0.2 if damping is None else damping
-        return solve_loglinear(p, T=T, burn=burn, seed=seed, tol=tol, max_outer=max_outer, damping=damping, check=check,
+        return solve_loglinear(p, T=T, burn=burn, seed=seed, tol=tol, max_outer=max_outer, damping=damping, throw=throw,
                                **ks_options)  # fmt: skip
     if rule != "constant":
         raise ValueError(f"rule must be 'loglinear' or 'constant', got {rule!r}")
@@ -274,14 +275,14 @@ def solve_stochastic(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed:
     change = np.inf
     for it in range(1, max_outer + 1):
         policy, (nd, nx, ny) = run(la_d, la_x, lY)
-        if check and not bool(policy.info.converged):
+        if throw and not bool(policy.info.converged):
             raise ConvergenceError("sunk-cost firm value iteration", policy.info.iterations, policy.info.residual)
         change = float(jnp.max(jnp.abs(jnp.stack([nd - la_d, nx - la_x, ny - lY]))))
         la_d, la_x, lY = (la_d + damping * (nd - la_d), la_x + damping * (nx - la_x), lY + damping * (ny - lY))
         if change < tol:
             break
-    info = SolverInfo(iterations=jnp.asarray(it), residual=jnp.asarray(change), converged=jnp.asarray(change < tol))
-    if check and change >= tol:
+    info = solver_info(it, change, tol)
+    if throw and change >= tol:
         raise ConvergenceError("sunk-cost forecasting-rule loop", it, change, tol=tol,
                                extra=f"last log forecasts a_d={np.asarray(la_d).tolist()}, a_x={np.asarray(la_x).tolist()}")
     policy = jax.jit(lambda: solve_firms(p, grid, jnp.exp(la_d), jnp.exp(la_x), jnp.exp(lY)))()

@@ -37,7 +37,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from jaxtrade.errors import SolverInfo, check_converged
+from jaxtrade.errors import SolverInfo, finish
 from jaxtrade.models.vertical.params import VerticalParams
 from jaxtrade.models.vertical.pareto import J, V, survival
 from jaxtrade.numerics.linalg import solve_small
@@ -397,8 +397,10 @@ def _solve_input_trade_one(p: VerticalParams, entry_masses, tol, max_iter):
     # no bracket: no interior equilibrium; skip Newton so that a vmapped batch is
     # not held up by lanes that cannot converge (the flag reports the failure)
     iters = jnp.where(found, max_iter, 0)
-    sol = newton_root(lambda u, args: input_trade_residuals(u, *args), u0, (p, entry_masses), tol=tol, max_iter=iters)
-    return _input_trade_outputs(sol.x, p, sol.info, entry_masses)
+    sol = newton_root(
+        lambda u, args: input_trade_residuals(u, *args), u0, (p, entry_masses), tol=tol, max_iter=iters, throw=False
+    )
+    return _input_trade_outputs(sol.value, p, sol.info, entry_masses)
 
 
 @eqx.filter_jit
@@ -415,7 +417,7 @@ def solve_input_trade(
     entry_masses=None,
     tol: float = 1e-12,
     max_iter: int = 10,
-    check: bool = True,
+    throw: bool = True,
 ) -> InputTradeEquilibrium:
     """Solve the input-trade equilibrium (section 2.5): 12 conditions, 12 unknowns.
 
@@ -436,18 +438,17 @@ def solve_input_trade(
         equilibrium needs at most a few (none of 100,000 random valid draws in
         ``benchmarks/bench_vertical.py`` needed more than 8); under ``vmap``
         every lane waits for the slowest, so the bound also caps batch cost.
-    check:
-        Outside ``jit``/``vmap``, raise :class:`~jaxtrade.errors.ConvergenceError`
-        when Newton fails. Under a trace the caller must read ``result.info.converged``.
+    throw:
+        ``True`` (default): a failed solve raises (:class:`~jaxtrade.errors.ConvergenceError`
+        when called eagerly, a compiled-in runtime error under ``jit``/``vmap``);
+        ``False``: the caller reads ``result.info.converged`` (per lane).
 
     The function is jitted and vmaps over parameter batches; derivatives of
     every output with respect to ``params`` come from the implicit function
     theorem.
     """
     out = _solve_input_trade_jit(params, entry_masses, tol, max_iter)
-    if check:
-        check_converged(out.info, "vertical input-trade equilibrium (Ara & Zhang eqs. 5-14)", tol=tol)
-    return out
+    return finish(out, throw=throw, what="vertical input-trade equilibrium (Ara & Zhang eqs. 5-14)", tol=tol)
 
 
 # ---------------------------------------------------------------------------
@@ -622,8 +623,8 @@ def _final_trade_outputs(u, p: VerticalParams, info: SolverInfo) -> FinalTradeEq
 def _solve_final_trade_one(p, tol, max_iter):
     u0, found = _final_trade_initial_guess(p)
     iters = jnp.where(found, max_iter, 0)  # as in _solve_input_trade_one
-    sol = newton_root(lambda u, q: final_trade_residuals(u, q), u0, p, tol=tol, max_iter=iters)
-    return _final_trade_outputs(sol.x, p, sol.info)
+    sol = newton_root(lambda u, q: final_trade_residuals(u, q), u0, p, tol=tol, max_iter=iters, throw=False)
+    return _final_trade_outputs(sol.value, p, sol.info)
 
 
 @eqx.filter_jit
@@ -633,7 +634,7 @@ def _solve_final_trade_jit(p, tol, max_iter):
     return _solve_final_trade_one(p, tol, max_iter)
 
 
-def solve_final_trade(params: VerticalParams, *, tol: float = 1e-12, max_iter: int = 10, check: bool = True) -> FinalTradeEquilibrium:
+def solve_final_trade(params: VerticalParams, *, tol: float = 1e-12, max_iter: int = 10, throw: bool = True) -> FinalTradeEquilibrium:
     """Solve the final-goods-only trade equilibrium of Proposition 1(ii) (tau^I = inf).
 
     Uses ``params.tau_F`` and the off-diagonal ``params.f_F`` as the final-goods
@@ -641,6 +642,4 @@ def solve_final_trade(params: VerticalParams, *, tol: float = 1e-12, max_iter: i
     for the other arguments.
     """
     out = _solve_final_trade_jit(params, tol, max_iter)
-    if check:
-        check_converged(out.info, "vertical final-goods-trade equilibrium (Ara & Zhang Prop. 1(ii))", tol=tol)
-    return out
+    return finish(out, throw=throw, what="vertical final-goods-trade equilibrium (Ara & Zhang Prop. 1(ii))", tol=tol)

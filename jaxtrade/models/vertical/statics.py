@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxtrade.errors import check_converged
+from jaxtrade.errors import finish
 from jaxtrade.models.vertical.equilibrium import (
     INPUT_TRADE_UNKNOWNS,
     _input_trade_blocks,
@@ -61,12 +61,12 @@ def _unknown_vector(eq) -> jax.Array:
 
 @eqx.filter_jit
 def _unknown_jacobian(p: VerticalParams, hold_entry_fixed: bool, log: bool) -> jax.Array:
-    eq = solve_input_trade(p, check=False)
+    eq = solve_input_trade(p, throw=False)
     fixed = jax.lax.stop_gradient(eq.N_E) if hold_entry_fixed else None
     tau0 = p.tau_I[1, 0]
 
     def unknowns_at(t):
-        sol = solve_input_trade(with_tau_I(p, 1, 0, t), entry_masses=fixed, check=False)
+        sol = solve_input_trade(with_tau_I(p, 1, 0, t), entry_masses=fixed, throw=False)
         x = _unknown_vector(sol)
         return jnp.log(x) if log else x
 
@@ -185,8 +185,8 @@ def _input_partial_system(eq, p: VerticalParams):
     x0 = jnp.log(jnp.stack([eq.varphi_tilde[0], eq.phi[1, 0]]))
 
     def flows(ln_tau, ln_fI, ln_fF):
-        sol = newton_root(residual, x0, (ln_tau, ln_fI, ln_fF), tol=1e-13)
-        _, phi_ji, Lam_F, Lam_I = shares(sol.x)
+        sol = newton_root(residual, x0, (ln_tau, ln_fI, ln_fF), tol=1e-13, throw=False)
+        _, phi_ji, Lam_F, Lam_I = shares(sol.value)
         R_ji = s * Lam_F * jnp.exp((1.0 - s) * ln_tau) * B_I_i * N_j * V(phi_ji, p.phi_min[1], k, s)
         return jnp.stack([jnp.log(R_ji), jnp.log(Lam_F), jnp.log(Lam_I)])
 
@@ -209,8 +209,8 @@ def _final_partial_flow(eqF, p: VerticalParams):
     x0 = jnp.log(jnp.atleast_1d(eqF.varphi[1, 0]))
 
     def flows(ln_tau, ln_f):
-        sol = newton_root(residual, x0, (ln_tau, ln_f), tol=1e-13)
-        VF_ji = V(jnp.exp(sol.x[0]), p.varphi_min[1], k, s)
+        sol = newton_root(residual, x0, (ln_tau, ln_f), tol=1e-13, throw=False)
+        VF_ji = V(jnp.exp(sol.value[0]), p.varphi_min[1], k, s)
         R_ji = s * B_F_i * jnp.exp((1.0 - s) * ln_tau) * Gamma_j_1ms * M_j * VF_ji
         Lam_F = M_j * Gamma_j_1ms * VF_ji / (M_i * Gamma_i_1ms * VF_ii)  # Appendix A.3
         return jnp.stack([jnp.log(R_ji), jnp.log(Lam_F)])
@@ -221,20 +221,20 @@ def _final_partial_flow(eqF, p: VerticalParams):
 @eqx.filter_jit
 def _partial_trade_elasticities(p: VerticalParams):
     s = p.sigma
-    eq = solve_input_trade(p, check=False)
+    eq = solve_input_trade(p, throw=False)
     flows_I = _input_partial_system(eq, p)
     a0 = (jnp.log(p.tau_I[1, 0]), jnp.log(p.f_I[1, 0]), jnp.log(p.f_F[1, 0]))
     J_tau = jax.jacfwd(flows_I, argnums=0)(*a0)
     J_fI = jax.jacfwd(flows_I, argnums=1)(*a0)
 
-    eqF = solve_final_trade(p, check=False)
+    eqF = solve_final_trade(p, throw=False)
     flows_F = _final_partial_flow(eqF, p)
     b0 = (jnp.log(p.tau_F[1, 0]), jnp.log(p.f_F[1, 0]))
     JF_tau = jax.jacfwd(flows_F, argnums=0)(*b0)
     JF_f = jax.jacfwd(flows_F, argnums=1)(*b0)
 
     def ln_R_ge(ln_tau):
-        sol = solve_input_trade(with_tau_I(p, 1, 0, jnp.exp(ln_tau)), check=False)
+        sol = solve_input_trade(with_tau_I(p, 1, 0, jnp.exp(ln_tau)), throw=False)
         return jnp.log(sol.R_I_flow[1, 0])
 
     zeta_ge = -jax.grad(ln_R_ge)(jnp.log(p.tau_I[1, 0]))
@@ -253,7 +253,7 @@ def _partial_trade_elasticities(p: VerticalParams):
     return out, eq.info, eqF.info
 
 
-def partial_trade_elasticities(p: VerticalParams, *, check: bool = True) -> dict:
+def partial_trade_elasticities(p: VerticalParams, *, throw: bool = True) -> dict:
     """Partial trade elasticities of Proposition 2, numerically, beside the closed forms.
 
     Flows are from j to i. Returns a dict with
@@ -270,11 +270,11 @@ def partial_trade_elasticities(p: VerticalParams, *, check: bool = True) -> dict
       equilibrium object adjusts (not in the paper);
     * ``closed_form``: :func:`closed_form_elasticities`.
 
-    Jitted. With ``check`` (default) a failed equilibrium solve raises
+    Jitted. With ``throw`` (default) a failed equilibrium solve raises
     :class:`~jaxtrade.errors.ConvergenceError`.
     """
     out, info_I, info_F = _partial_trade_elasticities(p)
-    if check:
-        check_converged(info_I, "vertical input-trade equilibrium (Ara & Zhang eqs. 5-14)")
-        check_converged(info_F, "vertical final-goods-trade equilibrium (Ara & Zhang Prop. 1(ii))")
+    if throw:
+        finish(info_I, throw=True, what="vertical input-trade equilibrium (Ara & Zhang eqs. 5-14)")
+        finish(info_F, throw=True, what="vertical final-goods-trade equilibrium (Ara & Zhang Prop. 1(ii))")
     return out
