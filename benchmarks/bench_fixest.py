@@ -8,7 +8,7 @@ kept. Results and machine information go to ``benchmarks/results/fixest.json``.
 
 Usage::
 
-    python benchmarks/bench_fixest.py [--large] [--repeats 3] [--no-pyfixest]
+    python benchmarks/bench_fixest.py [--large] [--repeats 3] [--no-pyfixest] [--sizes 100000] [--out FILE]
 """
 
 from __future__ import annotations
@@ -87,16 +87,17 @@ def main(argv=None) -> dict:
     parser.add_argument("--large", action="store_true", help="also run 1e7 rows")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-pyfixest", action="store_true")
+    parser.add_argument("--sizes", type=int, nargs="+", default=None, help="row counts (default 1e5 and 1e6)")
     parser.add_argument("--out", default=str(pathlib.Path(__file__).resolve().parent / "results" / "fixest.json"))
     args = parser.parse_args(argv)
 
-    sizes = [100_000, 1_000_000] + ([10_000_000] if args.large else [])
+    sizes = args.sizes or [100_000, 1_000_000] + ([10_000_000] if args.large else [])
     rows = []
     for n in sizes:
         df = make_panel(n)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            first, best, ours = time_call(lambda: feols(FORMULA, df, vcov=VCOV), args.repeats)
+            first, best, ours = time_call(lambda df=df: feols(FORMULA, df, vcov=VCOV), args.repeats)
             row = {
                 "rows": n,
                 "formula": FORMULA,
@@ -104,11 +105,12 @@ def main(argv=None) -> dict:
                 "jaxtrade_first_s": first,
                 "jaxtrade_s": best,
                 "demean_iterations": int(ours.demean_info.iterations),
+                "converged": ours.converged,
             }
             if not args.no_pyfixest:
                 import pyfixest as pf
 
-                pf_first, pf_best, ref = time_call(lambda: pf.feols(FORMULA, df, vcov=VCOV), args.repeats)
+                pf_first, pf_best, ref = time_call(lambda df=df: pf.feols(FORMULA, df, vcov=VCOV), args.repeats)
                 row.update(
                     pyfixest_first_s=pf_first,
                     pyfixest_s=pf_best,

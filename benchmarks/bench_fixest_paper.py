@@ -71,7 +71,8 @@ def make_lpm(n_rows: int, seed: int = 0):
     firm = np.repeat(firm, dest_per_pair)
     year = np.repeat(year, dest_per_pair)
     product = np.repeat(product, dest_per_pair)
-    dest = (np.repeat(rng.integers(0, n_dest, n_pairs), dest_per_pair) + np.tile(np.arange(dest_per_pair), n_pairs) * 3) % n_dest
+    spread = np.tile(np.arange(dest_per_pair), n_pairs) * 3
+    dest = (np.repeat(rng.integers(0, n_dest, n_pairs), dest_per_pair) + spread) % n_dest
     n = len(firm)
     firm_year = firm * n_years + year
     product_year = product * n_years + year
@@ -125,7 +126,8 @@ def make_ppml(n_rows: int = 1_000_000, seed: int = 2):
     year = rng.integers(0, n_years, n)
     ldist = rng.normal(8.0, 0.8, n_countries * n_countries)[orig * n_countries + dest]
     rta = (rng.random(n) < 0.2).astype(np.float64)
-    eta = 2.0 - 0.9 * (ldist - 8.0) + 0.4 * rta + rng.normal(0, 1, n_countries)[orig] + rng.normal(0, 1, n_countries)[dest]
+    origin_effect = rng.normal(0, 1, n_countries)[orig]
+    eta = 2.0 - 0.9 * (ldist - 8.0) + 0.4 * rta + origin_effect + rng.normal(0, 1, n_countries)[dest]
     flow = rng.poisson(np.exp(eta)).astype(np.float64)
     return pd.DataFrame(
         {
@@ -141,9 +143,13 @@ def make_ppml(n_rows: int = 1_000_000, seed: int = 2):
 
 CASES = {
     "lpm1": dict(data="lpm", fml="introduction ~ ebp | firm_year + product_year", vcov={"CRV1": "firm_dest"}),
-    "lpm3": dict(data="lpm", fml="introduction ~ ebp + hsp + iop | firm_year + product_year", vcov={"CRV1": "firm_dest"}),
+    "lpm3": dict(
+        data="lpm", fml="introduction ~ ebp + hsp + iop | firm_year + product_year", vcov={"CRV1": "firm_dest"}
+    ),
     "difficult": dict(data="difficult", fml="y ~ x | firm + product", vcov="iid"),
-    "ppml": dict(data="ppml", fml="flow ~ rta + tariff | orig_year + dest_year + pair", vcov={"CRV1": "pair"}, poisson=True),
+    "ppml": dict(
+        data="ppml", fml="flow ~ rta + tariff | orig_year + dest_year + pair", vcov={"CRV1": "pair"}, poisson=True
+    ),
 }
 
 
@@ -154,7 +160,8 @@ def _rss_gib() -> float:
 # ----------------------------------------------------------------------------- worker
 def worker(case: str, library: str, rows: int, method: str) -> dict:
     spec = CASES[case]
-    maker = {"lpm": lambda: make_lpm(rows), "difficult": lambda: make_difficult(), "ppml": lambda: make_ppml()}[spec["data"]]
+    makers = {"lpm": lambda: make_lpm(rows), "difficult": make_difficult, "ppml": make_ppml}
+    maker = makers[spec["data"]]
     df = maker()
     data_gib = _rss_gib()
     if library == "jaxtrade":

@@ -4,7 +4,7 @@ For every (n_z, N) pair (productivity grid points x products; default
 n_z in {51, 101, 201, 401} x N in {10, 25, 50, 100}) the Standard preset
 (Table 3 and the Standard column of Table 4, flat 10 % tariff) is solved to
 general equilibrium (``entry="normalize"``, the initial steady state) with
-:func:`jaxtrade.models.multiproduct.solve_equilibrium_jit` on whatever
+:func:`jaxtrade.models.multiproduct.solve_equilibrium` (``throw=False``) on whatever
 ``jax.devices()`` gives (the platform is recorded). Each grid point runs in
 its own subprocess, so that its peak memory is its own:
 
@@ -80,19 +80,19 @@ def worker(n_z: int, n_products: int, repeats: int) -> dict:
     import jax
     import numpy as np
 
-    from jaxtrade.models.multiproduct import RESIDUAL_NAMES, solve_equilibrium_jit, standard_params
+    from jaxtrade.models.multiproduct import RESIDUAL_NAMES, solve_equilibrium, standard_params
 
     p = standard_params(n_z=n_z, n_products=n_products)
     jax.block_until_ready(p)
     base = _rss_mib()
     t0 = time.perf_counter()
-    eq = solve_equilibrium_jit(p)
+    eq = solve_equilibrium(p, throw=False)
     jax.block_until_ready(eq)
     compile_s = time.perf_counter() - t0
     times, cpu = [], []
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
-        eq = solve_equilibrium_jit(p)
+        eq = solve_equilibrium(p, throw=False)
         jax.block_until_ready(eq)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
@@ -113,14 +113,14 @@ def worker(n_z: int, n_products: int, repeats: int) -> dict:
         "base_rss_mib": base,
         "peak_rss_mib": _rss_mib(),
         "peak_device_mib": _device_peak_mib(jax.devices()),
-        "converged": bool(eq.converged),
+        "converged": bool(eq.info.converged),
         "ge_residual": ge,
         "ge_root_residual": float(eq.residuals["ge_root"]),
         "bellman_residual": float(eq.residuals["bellman"]),
         "distribution_residual": float(eq.residuals["distribution"]),
         "newton_iterations": int(eq.info.iterations),
         "bellman_iterations": int(eq.bellman_info.iterations),
-        "distribution_iterations": int(eq.dist_info.iterations),
+        "distribution_iterations": int(eq.distribution_info.iterations),
         "A": float(eq.A),
         "W": float(eq.W),
         "state_size": int(np.prod(eq.v.shape)),
@@ -137,8 +137,7 @@ def run_point(n_z: int, n_products: int, repeats: int, timeout: float) -> dict:
         return {"n_z": n_z, "n_products": n_products, "status": "timeout", "timeout_s": timeout}
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
-        return {"n_z": n_z, "n_products": n_products, "status": "error", "error": proc.stderr[-2000:],
-                "wall_s": wall}
+        return {"n_z": n_z, "n_products": n_products, "status": "error", "error": proc.stderr[-2000:], "wall_s": wall}
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["wall_s"] = wall
     return out
@@ -175,13 +174,16 @@ def main(argv=None) -> dict:
     target = None
     if default is not None:
         target = {"target_s": TARGET_S, "median_s": default["median_s"], "met": default["median_s"] < TARGET_S}
-    path = write_result(args.name, {
-        "benchmark": "multiproduct GE solve: grid scaling (Standard preset, entry='normalize')",
-        "repeats": args.repeats,
-        "timeout_s": args.timeout,
-        "default_grid_target": target,
-        "results": rows,
-    })
+    path = write_result(
+        args.name,
+        {
+            "benchmark": "multiproduct GE solve: grid scaling (Standard preset, entry='normalize')",
+            "repeats": args.repeats,
+            "timeout_s": args.timeout,
+            "default_grid_target": target,
+            "results": rows,
+        },
+    )
     table = [
         {
             "n_z": r["n_z"],
@@ -203,8 +205,10 @@ def main(argv=None) -> dict:
     ]
     print_table(table)
     if target is not None:
-        print(f"default grid 101 x 10: median {target['median_s']:.3f} s "
-              f"[{'PASS' if target['met'] else 'FAIL'} target < {TARGET_S} s]")
+        print(
+            f"default grid 101 x 10: median {target['median_s']:.3f} s "
+            f"[{'PASS' if target['met'] else 'FAIL'} target < {TARGET_S} s]"
+        )
     print(f"wrote {path}")
     return {"results": rows}
 

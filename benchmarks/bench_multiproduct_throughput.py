@@ -3,8 +3,8 @@
 A batch of ``--batch`` (default 1,024) parameter vectors around the Standard
 preset (Heo & Kim 2025, Tables 3-4; flat 10 % tariff) is solved to general
 equilibrium (``entry="normalize"``) by
-:func:`jaxtrade.models.multiproduct.batch.solve_equilibrium_batch`, i.e.
-``jit(vmap(solve_equilibrium_jit))`` with the batch axis split over a
+:func:`jaxtrade.models.multiproduct.solve_equilibrium_batch`, i.e.
+``jit(vmap(solve_equilibrium(., throw=False)))`` with the batch axis split over a
 one-dimensional mesh of devices (``NamedSharding``, ``PartitionSpec("batch")``).
 
 Perturbed parameters: mu_E, xi, gamma and the export-cost parameters
@@ -19,7 +19,7 @@ the valid domain (positive). Runs:
 for each per-device layout in ``--method`` (``vmap``: lockstep ``vmap`` of
 the slice, the accelerator layout; ``map``: ``lax.map``, members one after
 another, ``--map-batch-size`` at a time);
-* ``sequential``: one member solved alone (``solve_equilibrium_jit``), the
+* ``sequential``: one member solved alone (``solve_equilibrium(p, throw=False)``), the
   per-equilibrium time of a plain loop.
 
 For each: first call (compilation + one batch), the median of ``--repeats``
@@ -46,6 +46,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import pathlib
@@ -65,22 +66,38 @@ TARGET_EQ_PER_S = 1000.0  # issue target, on one H100
 def _parse(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batch", type=int, default=1024, help="parameter vectors in the batch")
-    ap.add_argument("--cpu-devices", type=int, default=None,
-                    help="expose the host CPU as this many devices (sets XLA_FLAGS before importing jax)")
+    ap.add_argument(
+        "--cpu-devices",
+        type=int,
+        default=None,
+        help="expose the host CPU as this many devices (sets XLA_FLAGS before importing jax)",
+    )
     ap.add_argument("--nz", type=int, default=101)
     ap.add_argument("--n-products", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=2, help="timed batch calls after compilation (median)")
     ap.add_argument("--spread", type=float, default=0.1, help="relative half-width of the perturbations")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-unsharded", action="store_true", help="skip the single-device run")
-    ap.add_argument("--method", nargs="+", choices=["vmap", "map"], default=["vmap", "map"],
-                    help="per-device batch layout(s) to time (solve_equilibrium_batch's method)")
-    ap.add_argument("--vmap-batch", type=int, default=None,
-                    help="solve only the first this-many members with method vmap (default: the whole batch)")
+    ap.add_argument(
+        "--method",
+        nargs="+",
+        choices=["vmap", "map"],
+        default=["vmap", "map"],
+        help="per-device batch layout(s) to time (solve_equilibrium_batch's method)",
+    )
+    ap.add_argument(
+        "--vmap-batch",
+        type=int,
+        default=None,
+        help="solve only the first this-many members with method vmap (default: the whole batch)",
+    )
     ap.add_argument("--map-batch-size", type=int, default=None, help="members vmapped per lax.map step (map)")
     ap.add_argument("--name", default="multiproduct_throughput", help="results file stem")
-    ap.add_argument("--append", action="store_true",
-                    help="keep the runs already in the results file (earlier invocations) and add these")
+    ap.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the runs already in the results file (earlier invocations) and add these",
+    )
     args = ap.parse_args(argv)
     if args.batch < 1:
         ap.error("--batch must be >= 1")
@@ -104,7 +121,7 @@ def make_batch(batch: int, n_z: int, n_products: int, spread: float, seed: int):
     base = standard_params(n_z=n_z, n_products=n_products)
     rng = np.random.default_rng(seed)
     fields = {}
-    for f in base.__dataclass_fields__:
+    for f in (field.name for field in dataclasses.fields(base)):
         x = getattr(base, f)
         if isinstance(x, jax.Array):
             x = np.asarray(x)
@@ -122,13 +139,13 @@ def _time_batch(solve, params, devices, repeats, **kw):
     import jax
 
     t0 = time.perf_counter()
-    eq = solve(params, devices=devices, **kw)
+    eq = solve(params, devices=devices, throw=False, **kw)
     jax.block_until_ready(eq)
     first = time.perf_counter() - t0
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        eq = solve(params, devices=devices, validate=False, **kw)
+        eq = solve(params, devices=devices, validate=False, throw=False, **kw)
         jax.block_until_ready(eq)
         times.append(time.perf_counter() - t0)
     return eq, first, times
@@ -137,7 +154,7 @@ def _time_batch(solve, params, devices, repeats, **kw):
 def _summary(label, eq, first, times, batch, devices):
     import numpy as np
 
-    conv = np.asarray(eq.converged)
+    conv = np.asarray(eq.info.converged)
     med = statistics.median(times)
     return {
         "run": label,
@@ -153,7 +170,7 @@ def _summary(label, eq, first, times, batch, devices):
         "converged": conv.tolist(),
         "max_newton_iterations": int(np.max(np.asarray(eq.info.iterations))),
         "max_bellman_iterations": int(np.max(np.asarray(eq.bellman_info.iterations))),
-        "max_distribution_iterations": int(np.max(np.asarray(eq.dist_info.iterations))),
+        "max_distribution_iterations": int(np.max(np.asarray(eq.distribution_info.iterations))),
         "output_devices": len(eq.W.sharding.device_set),
     }
 
@@ -169,10 +186,9 @@ def main(argv=None) -> dict:
 
     import jax
     import numpy as np
-
     from _machine import print_table, write_result
-    from jaxtrade.models.multiproduct import RESIDUAL_NAMES, solve_equilibrium_jit
-    from jaxtrade.models.multiproduct.batch import solve_equilibrium_batch, unstack_params
+
+    from jaxtrade.models.multiproduct import RESIDUAL_NAMES, solve_equilibrium, solve_equilibrium_batch, unstack_params
 
     devices = jax.devices()
     params = make_batch(args.batch, args.nz, args.n_products, args.spread, args.seed)
@@ -181,14 +197,16 @@ def main(argv=None) -> dict:
             raise SystemExit(f"batch {b} must be a multiple of the {len(devices)} devices")
     if args.vmap_batch and not 1 <= args.vmap_batch <= args.batch:
         raise SystemExit("--vmap-batch must be between 1 and --batch")
-    print(f"{len(devices)} x {devices[0].platform} devices; batch {args.batch}; grid {args.nz} x {args.n_products}",
-          flush=True)
+    print(
+        f"{len(devices)} x {devices[0].platform} devices; batch {args.batch}; grid {args.nz} x {args.n_products}",
+        flush=True,
+    )
     rows = []
     ref = None
     for method in args.method:
         kw = {"method": method, "map_batch_size": args.map_batch_size if method == "map" else None}
         n = args.vmap_batch if (method == "vmap" and args.vmap_batch) else args.batch
-        sub = jax.tree_util.tree_map(lambda x: x[:n], params)
+        sub = jax.tree_util.tree_map(lambda x, n=n: x[:n], params)
         runs = [("sharded", devices)] + ([] if args.no_unsharded else [("unsharded", devices[:1])])
         for label, devs in runs:
             eq, first, times = _time_batch(solve_equilibrium_batch, sub, devs, args.repeats, **kw)
@@ -201,29 +219,44 @@ def main(argv=None) -> dict:
                 m = min(n, int(ref.A.shape[0]))
                 row["max_abs_diff_vs_first"] = max(
                     float(np.max(np.abs(np.asarray(getattr(eq, k))[:m] - np.asarray(getattr(ref, k))[:m])))
-                    for k in ("A", "W", "D", "gamma_E", "N", "v", "mu"))
+                    for k in ("A", "W", "D", "gamma_E", "N", "v", "mu")
+                )
             rows.append(row)
             print({k: v for k, v in row.items() if k not in ("converged", "times_s")}, flush=True)
             del eq
     # sequential baseline: member 0 alone, after compilation
     p0 = unstack_params(jax.tree_util.tree_map(lambda x: x[:1], params))[0]
     t0 = time.perf_counter()
-    e0 = solve_equilibrium_jit(p0)
+    e0 = solve_equilibrium(p0, throw=False)
     jax.block_until_ready(e0)
     first = time.perf_counter() - t0
     seq = []
     for _ in range(max(3, args.repeats)):
         t0 = time.perf_counter()
-        jax.block_until_ready(solve_equilibrium_jit(p0))
+        jax.block_until_ready(solve_equilibrium(p0, throw=False))
         seq.append(time.perf_counter() - t0)
     med = statistics.median(seq)
-    rows.append({"run": "sequential", "devices": 1, "platform": devices[0].platform, "batch": 1,
-                 "first_call_s": first, "median_s": med, "times_s": seq, "eq_per_s": 1.0 / med,
-                 "n_converged": int(bool(e0.converged)), "all_converged": bool(e0.converged),
-                 "max_abs_diff_vs_first": float(abs(float(e0.A) - float(np.asarray(ref.A)[0])))})
+    rows.append(
+        {
+            "run": "sequential",
+            "devices": 1,
+            "platform": devices[0].platform,
+            "batch": 1,
+            "first_call_s": first,
+            "median_s": med,
+            "times_s": seq,
+            "eq_per_s": 1.0 / med,
+            "n_converged": int(bool(e0.info.converged)),
+            "all_converged": bool(e0.info.converged),
+            "max_abs_diff_vs_first": float(abs(float(e0.A) - float(np.asarray(ref.A)[0]))),
+        }
+    )
     for r in rows:
-        r["invocation"] = {"argv": sys.argv[1:], "timestamp_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                           "load_avg_1m": os.getloadavg()[0]}
+        r["invocation"] = {
+            "argv": sys.argv[1:],
+            "timestamp_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "load_avg_1m": os.getloadavg()[0],
+        }
     earlier = []
     path_old = HERE / "results" / f"{args.name}.json"
     if args.append and path_old.exists():
@@ -238,26 +271,47 @@ def main(argv=None) -> dict:
             stats = None
         if stats and "peak_bytes_in_use" in stats:
             peak_dev.append(stats["peak_bytes_in_use"] / 1024**2)
-    path = write_result(args.name, {
-        "benchmark": "multiproduct GE throughput: vmapped batch sharded over devices (Standard preset, perturbed)",
-        "grid": {"n_z": args.nz, "n_products": args.n_products},
-        "batch": args.batch,
-        "vmap_batch": args.vmap_batch or args.batch,
-        "perturbed": list(PERTURBED),
-        "spread": args.spread,
-        "methods": args.method,
-        "map_batch_size": args.map_batch_size,
-        "seed": args.seed,
-        "xla_flags": os.environ.get("XLA_FLAGS", ""),
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "peak_device_mib": max(peak_dev) if peak_dev else None,
-        "target_eq_per_s_h100": TARGET_EQ_PER_S,
-        "results": rows,
-        **({"earlier_runs": earlier} if earlier else {}),
-    })
-    print_table([{k: r.get(k) for k in ("run", "devices", "platform", "batch", "first_call_s", "median_s", "eq_per_s",
-                                        "n_converged", "max_newton_iterations", "max_bellman_iterations",
-                                        "max_abs_diff_vs_first")} for r in rows])
+    path = write_result(
+        args.name,
+        {
+            "benchmark": "multiproduct GE throughput: vmapped batch sharded over devices (Standard preset, perturbed)",
+            "grid": {"n_z": args.nz, "n_products": args.n_products},
+            "batch": args.batch,
+            "vmap_batch": args.vmap_batch or args.batch,
+            "perturbed": list(PERTURBED),
+            "spread": args.spread,
+            "methods": args.method,
+            "map_batch_size": args.map_batch_size,
+            "seed": args.seed,
+            "xla_flags": os.environ.get("XLA_FLAGS", ""),
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_device_mib": max(peak_dev) if peak_dev else None,
+            "target_eq_per_s_h100": TARGET_EQ_PER_S,
+            "results": rows,
+            **({"earlier_runs": earlier} if earlier else {}),
+        },
+    )
+    print_table(
+        [
+            {
+                k: r.get(k)
+                for k in (
+                    "run",
+                    "devices",
+                    "platform",
+                    "batch",
+                    "first_call_s",
+                    "median_s",
+                    "eq_per_s",
+                    "n_converged",
+                    "max_newton_iterations",
+                    "max_bellman_iterations",
+                    "max_abs_diff_vs_first",
+                )
+            }
+            for r in rows
+        ]
+    )
     print(f"wrote {path}")
     return {"results": rows}
 

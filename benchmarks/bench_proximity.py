@@ -31,8 +31,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from _machine import machine_info, print_table, write_result  # noqa: E402
 
-from jaxtrade.empirics.proximity import ProximityOptions, build_proximity_table, generate_panel, get_config, validate_panel  # noqa: E402
-from jaxtrade.empirics.proximity import tables  # noqa: E402
+from jaxtrade.empirics.proximity import (  # noqa: E402
+    STAGES,
+    ProximityOptions,
+    build_proximity_table,
+    generate_panel,
+    get_config,
+    tables,
+    validate_panel,
+)
 
 
 def peak_gib() -> float:
@@ -89,6 +96,7 @@ def main() -> None:
     ap.add_argument("--no-regressions", action="store_true")
     ap.add_argument("--once", action="store_true", help="skip the second (compiled) build, to save memory")
     ap.add_argument("--name", default=None, help="result file name (default proximity_<preset>)")
+    ap.add_argument("--progress", action="store_true", help="show the build stages on a progress bar")
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
     overrides = {"n_firms": args.firms} if args.firms else {}
@@ -98,18 +106,25 @@ def main() -> None:
     def stage(name, fn):
         t0 = time.perf_counter()
         out = fn()
-        stages.append({"stage": name, "seconds": round(time.perf_counter() - t0, 3), "peak_rss_gib": round(peak_gib(), 3)})
+        seconds = round(time.perf_counter() - t0, 3)
+        stages.append({"stage": name, "seconds": seconds, "peak_rss_gib": round(peak_gib(), 3)})
         print(stages[-1], flush=True)
         return out
 
     sp = stage("generate", lambda: generate_panel(cfg))
-    panel, _ = stage("validate", lambda: validate_panel(sp.panel))
-    res = stage("build (proximity + EBP + candidates)", lambda: build_proximity_table(panel, sp.inputs, validate=False))
+    panel, _ = stage("validate", lambda sp=sp: validate_panel(sp.panel))
+    inputs = sp.inputs
+    progress = args.progress or None
+
+    def build():
+        return build_proximity_table(panel, inputs, validate=False, progress=progress)
+
+    res = stage("build (proximity + EBP + candidates)", build)
     for k, v in res.timings.items():
         stages.append({"stage": f"  build: {k}", "seconds": round(v, 3), "peak_rss_gib": None})
     if not args.once:  # second build: without JIT compilation
         del res
-        res = stage("build again (compiled)", lambda: build_proximity_table(panel, sp.inputs, validate=False))
+        res = stage("build again (compiled)", build)
         for k, v in res.timings.items():
             stages.append({"stage": f"  build again: {k}", "seconds": round(v, 3), "peak_rss_gib": None})
     counts, timings = res.counts, res.timings
@@ -132,7 +147,7 @@ def main() -> None:
         merged = table.merge(d, on=["firm", "product", "destination", "year"], how="inner")
         assert len(merged) == len(table), (len(merged), len(table))
         err = float(np.abs(merged["ebp"] - merged["ebp_dense"]).max())
-        jax_s = sum(v for k, v in timings.items() if k in ("rca", "phi", "candidates", "basket", "index", "table"))
+        jax_s = sum(timings[k] for k in STAGES)
         dense = {"dense_seconds": stages[-1]["seconds"], "jaxtrade_build_seconds": round(jax_s, 3),
                  "speed_ratio": round(stages[-1]["seconds"] / jax_s, 2), "max_abs_ebp_diff": err}  # fmt: skip
         print(dense)

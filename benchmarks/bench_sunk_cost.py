@@ -20,7 +20,7 @@ its peak resident memory (``ru_maxrss``) is its own:
     call (with compilation) and a second, timed call; the mean Armington
     estimate. [< 1 min on a CPU]
 ``table1``
-    Table 1 moments, :func:`jaxtrade.models.sunk_cost.business_cycle.output_moments`
+    Table 1 moments, :func:`jaxtrade.models.sunk_cost.output_moments` (``moments.py``)
     on the same 250 x 300 economies (same policy as ``timeseries``).
 ``table3``
     Deterministic steady states at tau = 0.05 and 0 with and without entry
@@ -65,7 +65,6 @@ def worker(part: str, cfg: dict) -> dict:
     import numpy as np
 
     from jaxtrade.models import sunk_cost as sc
-    from jaxtrade.models.sunk_cost import business_cycle as bc
 
     p = sc.ruhl_params(n_phi=cfg["n_phi"], n_kappa=cfg["n_kappa"])
     out = {"part": part, "n_phi": cfg["n_phi"], "n_kappa": cfg["n_kappa"], "backend": jax.default_backend()}
@@ -77,28 +76,28 @@ def worker(part: str, cfg: dict) -> dict:
         sol = sc.solve_stochastic(p, T=cfg["periods"], burn=cfg["burn"], throw=False, **rule, **outer)
         jax.block_until_ready(sol.log_a_x)
         out.update(
-            s=time.perf_counter() - t0, rule=getattr(sol, "rule", "constant"), outer_iterations=int(sol.info.iterations),
+            s=time.perf_counter() - t0, rule=sol.rule, outer_iterations=int(sol.info.iterations),
             final_change=float(sol.info.residual), converged=bool(sol.info.converged),
             periods=cfg["periods"], burn=cfg["burn"], damping=cfg["damping"], max_outer=cfg["max_outer"],
             tol=1e-5,
             log_a_x=np.asarray(sol.log_a_x).tolist(),
         )  # fmt: skip
-        ks = getattr(sol, "ks", None)
-        if ks is not None and hasattr(ks, "r2"):
-            out["ks_r2"] = np.asarray(ks.r2).tolist()
+        if sol.ks is not None:
+            out["ks_r2"] = np.asarray(sol.ks.r2).tolist()
     elif part in ("timeseries", "table1"):
         t0 = time.perf_counter()
         ts_outer = {"max_outer": cfg["ts_max_outer"]} if cfg.get("ts_max_outer") is not None else outer
         sol = sc.solve_stochastic(p, T=cfg["periods"], burn=cfg["burn"], throw=False, **rule, **ts_outer)
-        out["rule"] = getattr(sol, "rule", "constant")
+        out["rule"] = sol.rule
         out.update(policy_solve_s=time.perf_counter() - t0, policy_rss_gib=_rss_gib(),
                    policy_outer_iterations=int(sol.info.iterations), policy_final_change=float(sol.info.residual),
                    policy_converged=bool(sol.info.converged))  # fmt: skip
         kw = dict(n_economies=cfg["economies"], T=cfg["ts_periods"], burn=cfg["ts_drop"], seed=1)
-        if part == "timeseries":
-            call = lambda: sc.time_series_experiment(p, sol, **kw)
-        else:
-            call = lambda: bc.output_moments(p, sol, **kw)
+        experiment = sc.time_series_experiment if part == "timeseries" else sc.output_moments
+
+        def call():
+            return experiment(p, sol, **kw)
+
         t0 = time.perf_counter()
         r = call()
         out["first_call_s"] = time.perf_counter() - t0
@@ -111,8 +110,9 @@ def worker(part: str, cfg: dict) -> dict:
                        mean_sigma_ces=r["mean_sigma_ces"], paper=sc.PAPER_TIME_SERIES)  # fmt: skip
         else:
             out.update(mean_sd=r["mean_sd"], mean_autocorr=r["mean_autocorr"], se_sd=r["se_sd"],
-                       se_autocorr=r["se_autocorr"], frozen_sd=r["frozen"]["sd"], frozen_autocorr=r["frozen"]["autocorr"],
-                       productivity=r["productivity"], paper=bc.PAPER_TABLE1)  # fmt: skip
+                       se_autocorr=r["se_autocorr"], frozen_sd=r["frozen"]["sd"],
+                       frozen_autocorr=r["frozen"]["autocorr"], productivity=r["productivity"],
+                       paper=sc.PAPER_TABLE1)  # fmt: skip
     elif part == "table3":
         t0 = time.perf_counter()
         t = sc.table3(p)
@@ -144,16 +144,30 @@ def main(argv=None) -> dict:
     from _machine import print_table, write_result
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="40 x 40 types, 600 forecasting periods, 50 x 300 economies")
-    parser.add_argument("--n-phi", type=int, default=None, help="productivity grid (paper and default: 200; --quick: 40)")
-    parser.add_argument("--n-kappa", type=int, default=None, help="entry-cost grid (paper and default: 200; --quick: 40)")
+    parser.add_argument(
+        "--quick", action="store_true", help="40 x 40 types, 600 forecasting periods, 50 x 300 economies"
+    )
+    parser.add_argument(
+        "--n-phi", type=int, default=None, help="productivity grid (paper and default: 200; --quick: 40)"
+    )
+    parser.add_argument(
+        "--n-kappa", type=int, default=None, help="entry-cost grid (paper and default: 200; --quick: 40)"
+    )
     parser.add_argument("--periods", type=int, default=None, help="forecasting-loop simulation length (paper: 3000)")
     parser.add_argument("--burn", type=int, default=None, help="periods dropped in the forecasting loop (paper: 500)")
     parser.add_argument("--damping", type=float, default=None, help="forecast update damping (default: the library's)")
-    parser.add_argument("--max-outer", type=int, default=None, help="forecasting-loop iterations (default: the library's; --quick: 20)")
-    parser.add_argument("--ts-max-outer", type=int, default=None,
-                        help="forecasting iterations for the time-series / Table 1 policy (default: as --max-outer)")
-    parser.add_argument("--rule", default=None, help="forecasting rule passed to solve_stochastic (default: the library's)")
+    parser.add_argument(
+        "--max-outer", type=int, default=None, help="forecasting-loop iterations (default: the library's; --quick: 20)"
+    )
+    parser.add_argument(
+        "--ts-max-outer",
+        type=int,
+        default=None,
+        help="forecasting iterations for the time-series / Table 1 policy (default: as --max-outer)",
+    )
+    parser.add_argument(
+        "--rule", default=None, help="forecasting rule passed to solve_stochastic (default: the library's)"
+    )
     parser.add_argument("--economies", type=int, default=None, help="time-series economies (paper: 250)")
     parser.add_argument("--only", action="append", choices=PARTS, help="run only these parts")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per part")
@@ -173,21 +187,28 @@ def main(argv=None) -> dict:
         r = run_worker(part, cfg, args.timeout)
         print(json.dumps(r), flush=True)
         rows.append(r)
-    path = write_result(args.name, {"benchmark": "Ruhl (2008) sunk-cost model", "quick": q, "config": cfg, "results": rows})
+    path = write_result(
+        args.name, {"benchmark": "Ruhl (2008) sunk-cost model", "quick": q, "config": cfg, "results": rows}
+    )
     table = []
     for r in rows:
         row = {"part": r["part"], "grid": f"{cfg['n_phi']}x{cfg['n_kappa']}", "s": r.get("s"),
-               "first_s": r.get("first_call_s"), "peak_GiB": r.get("peak_rss_gib"), "target": TARGETS[r["part"]]}  # fmt: skip
+               "first_s": r.get("first_call_s"), "peak_GiB": r.get("peak_rss_gib"),
+               "target": TARGETS[r["part"]]}  # fmt: skip
         if r["part"] == "solve" and "error" not in r:
-            row["result"] = (f"{r['rule']}: {r['outer_iterations']} outer, change {r['final_change']:.2e}, "
-                             f"converged {r['converged']}")
+            row["result"] = (
+                f"{r['rule']}: {r['outer_iterations']} outer, change {r['final_change']:.2e}, "
+                f"converged {r['converged']}"
+            )
         elif r["part"] == "timeseries" and "error" not in r:
             row["result"] = f"mean sigma {r['mean_sigma']:.3f} (paper 1.21), R2 {r['mean_r2']:.2f} (0.56)"
         elif r["part"] == "table1" and "error" not in r:
             row["result"] = f"sd {r['mean_sd']:.4f} (paper 0.036), autocorr {r['mean_autocorr']:.3f} (0.793)"
         elif r["part"] == "table3" and "error" not in r:
             e = r["table3"]["entry_costs"]
-            row["result"] = f"implied sigma {e['implied_sigma']:.2f} (paper 6.38), exports {e['exports_pct']:.2f} % (23.39)"
+            row["result"] = (
+                f"implied sigma {e['implied_sigma']:.2f} (paper 6.38), exports {e['exports_pct']:.2f} % (23.39)"
+            )
         if "error" in r:
             row["result"] = "ERROR " + r["error"].strip().splitlines()[-1][-80:]
         table.append(row)

@@ -38,14 +38,8 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from _machine import machine_info, print_table, write_result  # noqa: E402
 
-from jaxtrade.models.vertical import (  # noqa: E402
-    INPUT_TRADE_UNKNOWNS,
-    VerticalParams,
-    solve_input_trade,
-    vertical_params,
-    with_tau_I,
-)
-from jaxtrade.models.vertical.equilibrium import input_trade_initial_guess  # noqa: E402
+from jaxtrade.models.vertical import VerticalParams, solve_input_trade, vertical_params, with_tau_I  # noqa: E402
+from jaxtrade.models.vertical.solve import input_trade_initial_guess  # noqa: E402
 
 TARGET_ONE_MS = 5.0
 TARGET_DRAWS = 100_000
@@ -107,17 +101,12 @@ def take(batch: VerticalParams, lo: int, hi: int, size: int) -> VerticalParams:
 # ---------------------------------------------------------------------------
 
 
-def _unknowns(eq) -> jax.Array:
-    d = eq.unknowns()
-    return jnp.stack([d[name] for name in INPUT_TRADE_UNKNOWNS], axis=-1)
-
-
 def statics_one(q: VerticalParams, max_iter: int = 10):
     """Solve one equilibrium and d(unknowns)/d(tau^I_ji); one Newton solve (jacfwd, has_aux)."""
 
     def unknowns_at(t):
         eq = solve_input_trade(with_tau_I(q, 1, 0, t), throw=False, max_iter=max_iter)
-        return _unknowns(eq), (eq.info.converged, eq.valid, eq.info.iterations)
+        return eq.unknown_vector(), (eq.info.converged, eq.valid, eq.info.iterations)
 
     d, (conv, valid, iters) = jax.jacfwd(unknowns_at, has_aux=True)(q.tau_I[1, 0])
     return d, conv, valid, iters
@@ -128,10 +117,15 @@ statics_batch = jax.jit(jax.vmap(statics_one))
 # slow draw does not hold the others in lockstep (under vmap a while_loop runs until the
 # slowest draw of the batch stops).
 statics_map = jax.jit(lambda q: jax.lax.map(statics_one, q))
-solve_batch = jax.jit(jax.vmap(lambda q: (lambda e: (e.info.converged, e.valid, e.info.iterations))(solve_input_trade(q, throw=False))))
-solve_batch_max_iter_10 = jax.jit(
-    jax.vmap(lambda q: (lambda e: (e.info.converged, e.valid, e.info.iterations))(solve_input_trade(q, throw=False, max_iter=10)))
-)
+
+
+def _solve_flags(q: VerticalParams, max_iter: int = 10):
+    e = solve_input_trade(q, throw=False, max_iter=max_iter)
+    return e.info.converged, e.valid, e.info.iterations
+
+
+solve_batch = jax.jit(jax.vmap(_solve_flags))
+solve_batch_max_iter_10 = jax.jit(jax.vmap(functools.partial(_solve_flags, max_iter=10)))
 guess_batch = jax.jit(jax.vmap(lambda q: input_trade_initial_guess(q)))
 
 
@@ -178,7 +172,7 @@ def _run_chunks(fn, batch, n, chunk):
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
         out = compiled(take(batch, lo, n, chunk))
-        outs.append(jax.tree_util.tree_map(lambda a: np.asarray(a)[: hi - lo], out))  # host copy blocks
+        outs.append(jax.tree_util.tree_map(lambda a, m=hi - lo: np.asarray(a)[:m], out))  # host copy blocks
     run_s = time.perf_counter() - t0
     outs = jax.tree_util.tree_map(lambda *a: np.concatenate(a), *outs)
     return compile_s, run_s, outs
@@ -246,7 +240,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="smoke run: 2000 draws, 20 repeats")
     ap.add_argument(
-        "--strategy", choices=("vmap", "map"), default="vmap", help="vmap (default) or lax.map, one draw at a time, inside jit"
+        "--strategy",
+        choices=("vmap", "map"),
+        default="vmap",
+        help="vmap (default) or lax.map, one draw at a time, inside jit",
     )
     ap.add_argument(
         "--max-iter", type=int, default=10, help="Newton iterations at most per draw (default 10, the library default)"
@@ -268,7 +265,12 @@ def main(argv=None) -> dict:
     pass_many = run_100k < TARGET_DRAWS_S
     extrap = "" if args.draws == TARGET_DRAWS else f" (scaled from {args.draws})"
     rows = [
-        dict(figure="one equilibrium: compile + first call", value=f"{one['compile_plus_first_call_s']:.2f} s", target="", result=""),
+        dict(
+            figure="one equilibrium: compile + first call",
+            value=f"{one['compile_plus_first_call_s']:.2f} s",
+            target="",
+            result="",
+        ),
         dict(
             figure=f"one equilibrium: median / min of {args.repeats}",
             value=f"{one['median_ms']:.3f} / {one['min_ms']:.3f} ms",
@@ -277,17 +279,24 @@ def main(argv=None) -> dict:
         ),
         dict(figure=f"statics x {args.draws}: compile", value=f"{many['compile_s']:.2f} s", target="", result=""),
         dict(
-            figure=f"statics x {args.draws}: run ({args.strategy}, chunks of {many['chunk']}, max_iter {args.max_iter})",
+            figure=f"statics x {args.draws}: run ({args.strategy}, chunks of {many['chunk']}, "
+            f"max_iter {args.max_iter})",
             value=f"{many['run_s']:.2f} s",
             target=f"100k < {TARGET_DRAWS_S:g} s on {info['cpu_count']} cores: {run_100k:.1f} s{extrap}",
             result="PASS" if pass_many else "FAIL",
         ),
         dict(figure=f"statics x {args.draws}: compile + run", value=f"{many['total_s']:.2f} s", target="", result=""),
         dict(figure="throughput", value=f"{many['draws_per_s']:,.0f} draws/s", target="", result=""),
-        dict(figure="share converged / valid", value=f"{many['share_converged']:.4f} / {many['share_valid']:.4f}", target="", result=""),
+        dict(
+            figure="share converged / valid",
+            value=f"{many['share_converged']:.4f} / {many['share_valid']:.4f}",
+            target="",
+            result="",
+        ),
         dict(
             figure="Newton iterations mean / p99 / max",
-            value=f"{many['newton_iterations_mean']:.2f} / {many['newton_iterations_p99']:.0f} / {many['newton_iterations_max']}",
+            value=f"{many['newton_iterations_mean']:.2f} / {many['newton_iterations_p99']:.0f} / "
+            f"{many['newton_iterations_max']}",
             target="",
             result="",
         ),
@@ -303,7 +312,8 @@ def main(argv=None) -> dict:
         )
     load = machine_info()["load_avg_1m"]
     print(
-        f"backend {info['backend']}, {info['cpu_count']} cores ({info['cpu_model']}), {info['precision']}, jax {info['jax']}; "
+        f"backend {info['backend']}, {info['cpu_count']} cores ({info['cpu_model']}), {info['precision']}, "
+        f"jax {info['jax']}; "
         f"load average before / after: {info['load_avg_1m']} / {load}"
     )
     print_table(rows, ["figure", "value", "target", "result"])

@@ -13,8 +13,11 @@ optimistix's ``throw=``):
    an error: called eagerly it raises :class:`ConvergenceError` carrying the
    iterations, residual and reason; called under ``jit``/``vmap``/``grad`` the
    same check is compiled in with :func:`equinox.error_if` and a failure raises
-   at run time (a ``RuntimeError`` whose message names the solve and the
-   reason; ``EQX_ON_ERROR=nan`` or ``off`` change that, see equinox). With
+   when the compiled program runs: a ``jax.errors.JaxRuntimeError`` (a
+   ``RuntimeError``; some JAX code paths re-raise it as a ``ValueError``)
+   whose text contains the message naming the solve and the reason, or, under
+   :func:`equinox.filter_jit`, a clean ``equinox.EquinoxRuntimeError``.
+   ``EQX_ON_ERROR=nan`` or ``off`` change the behaviour (see equinox). With
    ``throw=False`` nothing is raised and the caller reads ``info.converged``
    (one flag per lane under ``vmap``). Both paths go through :func:`finish`.
 3. **Parameters are checked by declared rules.** A model lists its valid
@@ -31,7 +34,8 @@ so a failure anywhere reaches the caller once, through the outer ``info``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 import equinox as eqx
 import jax
@@ -72,6 +76,10 @@ class RESULTS(eqx.Enumeration):
     invalid_parameters = "the parameters are outside the model's valid domain"
 
 
+# ``RESULTS.successful`` etc. are items at run time but strings to a type checker (equinox's Enumeration)
+_RESULTS: Any = None  # set below, once RESULTS exists
+
+
 class SolverInfo(eqx.Module):
     """Diagnostics every jaxtrade solver returns.
 
@@ -104,6 +112,9 @@ class SolverInfo(eqx.Module):
         if values.ndim == 0:
             return messages[int(values)]
         return [messages[int(v)] for v in values.ravel()]
+
+
+_RESULTS = RESULTS
 
 
 class Solution(eqx.Module):
@@ -167,16 +178,20 @@ def solver_info(iterations, residual, tol, *, stalled=False, bracketed=True) -> 
     residual = jnp.asarray(residual)
     finite = jnp.isfinite(residual)
     converged = finite & (residual <= tol)
-    failure = RESULTS.where(
+    failure = _RESULTS.where(
         ~jnp.asarray(bracketed),
-        RESULTS.no_bracket,
-        RESULTS.where(~finite, RESULTS.nonfinite, RESULTS.where(jnp.asarray(stalled), RESULTS.stalled, RESULTS.max_iterations)),
+        _RESULTS.no_bracket,
+        _RESULTS.where(
+            ~finite, _RESULTS.nonfinite, _RESULTS.where(jnp.asarray(stalled), _RESULTS.stalled, _RESULTS.max_iterations)
+        ),
     )
-    result = RESULTS.where(converged, RESULTS.successful, failure)
+    result = _RESULTS.where(converged, _RESULTS.successful, failure)
     return SolverInfo(iterations=jnp.asarray(iterations), residual=residual, converged=converged, result=result)
 
 
-def combine_info(outer: SolverInfo, *inner: SolverInfo, checks_hold=True, params_valid=True) -> SolverInfo:
+def combine_info(
+    outer: SolverInfo, *inner: SolverInfo, checks_hold: Any = True, params_valid: Any = True
+) -> SolverInfo:
     """Fold inner solves and final checks into the outer solve's :class:`SolverInfo`.
 
     Iterations and residual are the outer solve's. ``converged`` holds only
@@ -191,13 +206,17 @@ def combine_info(outer: SolverInfo, *inner: SolverInfo, checks_hold=True, params
     checks_hold = jnp.asarray(checks_hold)
     params_valid = jnp.asarray(params_valid)
     converged = outer.converged & inner_ok & checks_hold & params_valid
-    result = RESULTS.where(
+    result = _RESULTS.where(
         ~params_valid,
-        RESULTS.invalid_parameters,
-        RESULTS.where(
+        _RESULTS.invalid_parameters,
+        _RESULTS.where(
             ~outer.converged,
             outer.result,
-            RESULTS.where(~inner_ok, RESULTS.inner_failed, RESULTS.where(~checks_hold, RESULTS.check_failed, RESULTS.successful)),
+            _RESULTS.where(
+                ~inner_ok,
+                _RESULTS.inner_failed,
+                _RESULTS.where(~checks_hold, _RESULTS.check_failed, _RESULTS.successful),
+            ),
         ),
     )
     return SolverInfo(iterations=outer.iterations, residual=outer.residual, converged=converged, result=result)

@@ -20,7 +20,7 @@ import contextlib
 import os
 import sys
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from tqdm.auto import tqdm
 
@@ -44,11 +44,11 @@ def progress_bar(total: int | None = None, desc: str = "", *, unit: str = "it", 
 
     Examples
     --------
-    >>> with progress_bar(3, "demo", progress=False) as bar:
+    >>> with progress_bar(3, "demo", progress=False) as bar:  # hidden: progress=False
     ...     for _ in range(3):
     ...         bar.update()
-    >>> bar.n
-    3
+    >>> bar.disable
+    True
     """
     return tqdm(total=total, desc=desc, unit=unit, disable=not progress_enabled(progress), leave=False,
                 dynamic_ncols=True, file=sys.stderr)  # fmt: skip

@@ -24,8 +24,10 @@ import datetime as _dt
 import math
 import pathlib
 import platform
+import re
 import subprocess
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,32 +101,54 @@ def _number(x) -> float | None:
     return None if math.isnan(value) else value
 
 
+_INEQUALITY = re.compile(r"^\s*(<=|>=|<|>)\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*$")
+
+
+def _inequality_holds(reading: str, value: float) -> bool:
+    """Whether ``value`` satisfies a reading such as ``"> 1"`` or ``"<= 0.5"``."""
+    m = _INEQUALITY.match(reading)
+    assert m is not None
+    op, bound = m.group(1), float(m.group(2))
+    return {"<": value < bound, "<=": value <= bound, ">": value > bound, ">=": value >= bound}[op]
+
+
 def comparison_frame(
     rows: Iterable[Sequence[Any]],
-    tolerance: Tolerance,
+    tolerance: Tolerance | None,
     *,
     columns: Sequence[str] = ("quantity", "paper", "jaxtrade"),
 ) -> pd.DataFrame:
     """Rows ``(quantity, paper, ours[, tolerance])`` as a table with ``gap`` and ``status`` columns.
 
     ``gap`` is ``ours - paper``. ``status`` is ``"within"`` or ``"OUTSIDE"``
-    the row's tolerance (the fourth entry of a row, else ``tolerance``), or a
-    dash where the paper gives no number (a missing value, or text such as
-    a figure reading) or where ours is text. Paper values given as text are
-    kept as text.
+    the row's tolerance (the fourth entry of a row, else ``tolerance``). Where
+    both values are text (a sign, a label) the status is ``"within"`` when
+    they are equal and ``"OUTSIDE"`` otherwise. A paper value that is an
+    inequality (a figure reading such as ``"> 1"`` or ``"<= 0.5"``) is
+    checked as one. Where the paper gives no value, or text of any other
+    kind, the status is a dash: not compared. ``tolerance=None`` marks a whole table as not
+    compared (e.g. the paper's numbers come from data jaxtrade does not have):
+    the gap is still shown, the status is a dash.
 
     Examples
     --------
-    >>> df = comparison_frame([("sigma", 1.21, 1.29), ("R2", None, 0.25)], Tolerance(rel=0.15))
-    >>> df["status"].tolist()
-    ['within', '\u2014']
+    >>> rows = [("sigma", 1.21, 1.29), ("R2", None, 0.25), ("sign", "+", "-"), ("z_add", "> 1", 1.13)]
+    >>> comparison_frame(rows, Tolerance(rel=0.15))["status"].tolist()
+    ['within', '\u2014', 'OUTSIDE', 'within']
     """
     out = []
     for row in rows:
         quantity, paper, ours = row[0], row[1], row[2]
         tol = row[3] if len(row) > 3 and row[3] is not None else tolerance
         p, o = _number(paper), _number(ours)
-        if p is None or o is None or isinstance(paper, str):
+        if tol is None:
+            numeric = p is not None and o is not None and not isinstance(paper, str) and not isinstance(ours, str)
+            gap, status = (o - p if (numeric and o is not None and p is not None) else np.nan), NOT_COMPARED
+        elif isinstance(paper, str) and o is not None and not isinstance(ours, str) and _INEQUALITY.match(paper):
+            gap, status = np.nan, (WITHIN if _inequality_holds(paper, o) else OUTSIDE)
+        elif isinstance(paper, str) and isinstance(ours, str) and paper.strip() and ours.strip():
+            gap, status = np.nan, (WITHIN if paper.strip() == ours.strip() else OUTSIDE)
+        elif p is None or o is None or isinstance(paper, str) or isinstance(ours, str):
             gap, status = np.nan, NOT_COMPARED
         else:
             gap = o - p
@@ -210,13 +234,21 @@ class Section:
             text += f"\n{note.strip()}\n"
         self.blocks.append(text)
 
-    def add_comparison(self, caption: str, table: pd.DataFrame, tolerance: Tolerance, note: str = "") -> pd.DataFrame:
+    def add_comparison(
+        self, caption: str, table: pd.DataFrame, tolerance: Tolerance | None, note: str = ""
+    ) -> pd.DataFrame:
         """Add a table from :func:`comparison_frame` and count its rows into the scorecard."""
         if "status" not in table.columns:
             raise ValueError("add_comparison needs a table from comparison_frame (a 'status' column)")
         self.reproduced += int((table["status"] == WITHIN).sum())
         self.outside += int((table["status"] == OUTSIDE).sum())
-        rule = f"Tolerance: {tolerance.describe()} (rows may set their own)."
+        numeric_gaps = pd.to_numeric(table["gap"], errors="coerce").notna().any()
+        if tolerance is None:
+            rule = "Not compared (status a dash): the paper's values come from data jaxtrade does not have."
+        elif not numeric_gaps:
+            rule = "Text values (signs, labels) are compared for equality and inequalities (> x) as such."
+        else:
+            rule = f"Tolerance: {tolerance.describe()} (rows may set their own)."
         self.add_table(caption, table, note=(note.strip() + " " + rule).strip())
         return table
 
@@ -290,7 +322,7 @@ def write_report(
 
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"# {title}\n",
         f"- generated: {stamp}",

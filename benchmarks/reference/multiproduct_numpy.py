@@ -134,9 +134,31 @@ def solve(q: dict):
 
 def params_to_dict(p) -> dict:
     """Convert a jaxtrade MultiproductParams to the plain dict used here."""
-    out = {k: float(np.asarray(getattr(p, k))) for k in (
-        "sigma", "epsilon", "beta", "delta", "gamma_E", "rho_z", "sigma_e", "alpha_k", "alpha_m", "mu_E", "xi",
-        "gamma", "gamma_0", "gamma_1", "gamma_2", "gamma_3", "omega_lo", "omega_hi", "omega_min", "smoothing",
-        "n_std")}
+    out = {
+        k: float(np.asarray(getattr(p, k)))
+        for k in (
+            "sigma",
+            "epsilon",
+            "beta",
+            "delta",
+            "gamma_E",
+            "rho_z",
+            "sigma_e",
+            "alpha_k",
+            "alpha_m",
+            "mu_E",
+            "xi",
+            "gamma",
+            "gamma_0",
+            "gamma_1",
+            "gamma_2",
+            "gamma_3",
+            "omega_lo",
+            "omega_hi",
+            "omega_min",
+            "smoothing",
+            "n_std",
+        )
+    }
     out.update(tau=np.asarray(p.tau, float), n_z=p.n_z, n_products=p.n_products, cost_form=p.cost_form)
     return out

@@ -45,6 +45,13 @@ def margin_decomposition(
 
     Raises ``ValueError`` for missing columns, negative or NaN values, or
     duplicate (keys, firm) rows; the input is not modified.
+
+    Examples
+    --------
+    >>> flows = pd.DataFrame({"product": [1, 1, 1], "country": ["DE", "DE", "FR"], "year": [2000] * 3,
+    ...                       "firm": [1, 2, 1], "value": [3.0, 1.0, 2.0]})
+    >>> margin_decomposition(flows)[["country", "R", "M", "rbar"]].to_numpy().tolist()
+    [['DE', 4.0, 2, 2.0], ['FR', 2.0, 1, 2.0]]
     """
     keys = list(keys)
     missing = [c for c in keys + [firm, value] if c not in flows.columns]
@@ -54,11 +61,15 @@ def margin_decomposition(
     if np.isnan(v).any():
         raise ValueError(f"margin_decomposition: column {value!r} has {int(np.isnan(v).sum())} NaN value(s)")
     if (v < 0).any():
-        raise ValueError(f"margin_decomposition: column {value!r} has {int((v < 0).sum())} negative value(s); trade values must be >= 0")
+        raise ValueError(
+            f"margin_decomposition: column {value!r} has {int((v < 0).sum())} negative value(s); "
+            "trade values must be >= 0"
+        )
     dup = flows.duplicated(subset=keys + [firm])
     if dup.any():
         raise ValueError(
-            f"margin_decomposition: {int(dup.sum())} duplicate ({', '.join(keys + [firm])}) row(s); aggregate them first"
+            f"margin_decomposition: {int(dup.sum())} duplicate ({', '.join(keys + [firm])}) row(s); "
+            "aggregate them first"
         )
     positive = flows.loc[v > 0, keys + [value]]
     out = positive.groupby(keys, sort=True, observed=True)[value].agg(R="sum", M="size").reset_index()
@@ -92,6 +103,20 @@ def gravity_margins(
     Returns
     -------
     (results, table): a dict margin -> FixestResult and the ``etable``.
+
+    Examples
+    --------
+    The three slopes add up: ``ln R = ln M + ln rbar`` and OLS is linear.
+
+    >>> rng = np.random.default_rng(0)
+    >>> cells = pd.DataFrame({"product": np.repeat(np.arange(5), 8), "dist": rng.uniform(1, 10, 40)})
+    >>> cells["M"] = np.ceil(50 * cells["dist"] ** -0.8 * rng.uniform(0.5, 1.5, 40))
+    >>> cells["rbar"] = 3.0 * cells["dist"] ** -0.3 * rng.lognormal(0, 0.1, 40)
+    >>> cells["R"] = cells["M"] * cells["rbar"]
+    >>> res, table = gravity_margins(cells, "log(dist)", "product")
+    >>> b = {z: float(r.coef()["log(dist)"]) for z, r in res.items()}
+    >>> bool(abs(b["R"] - b["M"] - b["rbar"]) < 1e-12), list(table.columns)
+    (True, ['(1)', '(2)', '(3)'])
     """
     results = {}
     for z in margins:

@@ -31,8 +31,10 @@ from jaxtrade.numerics.grids import grid_size as grid_size
 from jaxtrade.numerics.grids import log_grid as log_grid
 from jaxtrade.numerics.grids import pareto_cdf as pareto_cdf
 from jaxtrade.numerics.grids import pareto_cell_masses as pareto_cell_masses
+from jaxtrade.numerics.grids import pareto_interval_masses as pareto_interval_masses
 from jaxtrade.numerics.grids import pareto_pdf as pareto_pdf
 from jaxtrade.numerics.grids import pareto_quantile_grid as pareto_quantile_grid
+from jaxtrade.numerics.grids import pareto_survival as pareto_survival
 from jaxtrade.numerics.grids import uniform_grid as uniform_grid
 from jaxtrade.numerics.linalg import solve_small as solve_small
 from jaxtrade.numerics.markov import MarkovChain as MarkovChain
@@ -52,7 +54,7 @@ from jaxtrade.numerics.sharding import sharded_vmap as sharded_vmap
 __all__ = [
     "GroupFit", "MarkovChain", "Solution", "batch_size", "device_mesh", "fixed_point", "grid_size",
     "log_grid", "log_markup_term", "markup", "markup_term", "newton_root", "ols_by_group", "pad_batch",
-    "pareto_cdf", "pareto_cell_masses", "pareto_pdf", "pareto_quantile_grid", "push_forward", "rouwenhorst",
+    "pareto_cdf", "pareto_cell_masses", "pareto_interval_masses", "pareto_pdf", "pareto_survival", "pareto_quantile_grid", "push_forward", "rouwenhorst",
     "shard_batch", "sharded_vmap", "simple_ols", "solve_small", "stationary_distribution",
     "stationary_distribution_markov", "tauchen", "uniform_grid", "value_iteration", "young_lottery",
 ]  # fmt: skip

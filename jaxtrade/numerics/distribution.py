@@ -31,7 +31,6 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 
-import jaxtrade._config  # noqa: F401  (float64 by default)
 from jaxtrade.errors import Solution, finish
 from jaxtrade.numerics.fixed_point import fixed_point
 
@@ -208,8 +207,13 @@ def stationary_distribution(
     P = jnp.asarray(P, dtype=jnp.result_type(P, float))
     nz = P.shape[0]
     if mu0 is None:
-        shape_sources = [policy_idx, None if lottery is None else lottery[0], survival, entrants,
-                         None if transition is None else transition[..., 0]]
+        shape_sources = [
+            policy_idx,
+            None if lottery is None else lottery[0],
+            survival,
+            entrants,
+            None if transition is None else transition[..., 0],
+        ]
         shapes = [jnp.shape(s) for s in shape_sources if s is not None and jnp.ndim(s) == 2]
         if shapes:
             na_ = shapes[0][1]
@@ -243,4 +247,3 @@ def _stationary_kernel(
         step, jax.lax.stop_gradient(mu0), (P, lottery, transition, survival, entrants), tol=tol, max_iter=max_iter,
         method=method, implicit_solver=implicit_solver, throw=False,
     )  # fmt: skip
-

@@ -32,13 +32,13 @@ Every solve returns a :class:`~jaxtrade.errors.Solution` and takes
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-import jaxtrade._config  # noqa: F401  (float64 by default)
 from jaxtrade.errors import Solution, finish, solver_info
 from jaxtrade.numerics.linalg import solve_small
 
@@ -155,15 +155,23 @@ def _make_tangent_solve(solver, size, tol, max_iter, restart):
 
             def solve(matvec, b):
                 z, _ = jax.scipy.sparse.linalg.gmres(
-                    matvec, b, jnp.zeros_like(b), tol=tol, atol=0.0, restart=restart_eff,
-                    maxiter=max(1, max_iter // restart_eff), solve_method="batched",
+                    matvec,
+                    b,
+                    jnp.zeros_like(b),
+                    tol=tol,
+                    atol=0.0,
+                    restart=restart_eff,
+                    maxiter=max(1, max_iter // restart_eff),
+                    solve_method="batched",
                 )
                 return z
 
         elif solver == "bicgstab":
 
             def solve(matvec, b):
-                z, _ = jax.scipy.sparse.linalg.bicgstab(matvec, b, jnp.zeros_like(b), tol=tol, atol=0.0, maxiter=max_iter)
+                z, _ = jax.scipy.sparse.linalg.bicgstab(
+                    matvec, b, jnp.zeros_like(b), tol=tol, atol=0.0, maxiter=max_iter
+                )
                 return z
 
         else:  # neumann

@@ -17,7 +17,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import jaxtrade._config  # noqa: F401  (float64 by default)
 from jaxtrade.errors import Rule, enforce
 
 __all__ = [
@@ -27,6 +26,8 @@ __all__ = [
     "pareto_pdf",
     "pareto_quantile_grid",
     "pareto_cell_masses",
+    "pareto_interval_masses",
+    "pareto_survival",
     "grid_size",
 ]
 
@@ -94,17 +95,18 @@ def _check_pareto(x_min, shape) -> None:
     enforce(_Pareto(jnp.asarray(x_min), jnp.asarray(shape)), _PARETO, traced="skip")
 
 
-def _pareto_survival(x, x_min, shape) -> jax.Array:
-    """``S(x) = (x_min / max(x, x_min))^shape``; one below ``x_min``, zero at ``+inf``."""
-    x_safe = jnp.maximum(x, x_min)
-    return (x_min / x_safe) ** shape
+def pareto_survival(x, x_min, shape) -> jax.Array:
+    """Pareto survival ``S(x) = (x_min / max(x, x_min))^shape``: one below ``x_min``, zero at ``+inf``."""
+    _check_pareto(x_min, shape)
+    x, x_min, shape = _float(x), _float(x_min), _float(shape)
+    return (x_min / jnp.maximum(x, x_min)) ** shape
 
 
 def pareto_cdf(x, x_min, shape) -> jax.Array:
     """Pareto CDF ``F(x) = 1 - (x_min / x)^shape`` for ``x >= x_min``, zero below."""
     _check_pareto(x_min, shape)
     x, x_min, shape = _float(x), _float(x_min), _float(shape)
-    return 1.0 - _pareto_survival(x, x_min, shape)
+    return 1.0 - pareto_survival(x, x_min, shape)
 
 
 def pareto_pdf(x, x_min, shape) -> jax.Array:
@@ -130,6 +132,32 @@ def pareto_quantile_grid(x_min, shape, n: int, q_max=0.999) -> jax.Array:
     return x_min * (1.0 - q) ** (-1.0 / shape)
 
 
+def pareto_interval_masses(edges, x_min, shape) -> jax.Array:
+    """Pareto probability of each cell ``[e_k, e_{k+1}]``, conditional on ``[e_0, e_last]`` (a truncated Pareto).
+
+    With ``S`` the survival function (:func:`pareto_survival`, scale
+    ``x_min``, shape ``shape``) and increasing ``edges`` (n + 1 values, the
+    last may be ``inf``),
+
+        w_k = (S(e_k) - S(e_{k+1})) / (S(e_0) - S(e_n)),
+
+    so the masses sum to one; edges below ``x_min`` carry no mass (``S = 1``
+    there). This is the one kernel behind every model's Pareto cells: product
+    attributes (Heo & Kim), firm productivity on [1, phi_bar] (Ruhl), grids
+    with an open last cell (:func:`pareto_cell_masses`).
+
+    Examples
+    --------
+    >>> [round(float(w), 6) for w in pareto_interval_masses(jnp.array([1.0, 2.0, jnp.inf]), 1.0, 1.0)]
+    [0.5, 0.5]
+    """
+    edges = _float(edges)
+    if edges.ndim != 1 or edges.shape[0] < 2:
+        raise ValueError(f"edges must be 1-D with at least 2 values, got shape {edges.shape}")
+    s = pareto_survival(edges, x_min, shape)
+    return (s[:-1] - s[1:]) / (s[0] - s[-1])
+
+
 def pareto_cell_masses(grid, x_min, shape) -> jax.Array:
     """Pareto probability mass of each grid cell; the masses sum to one.
 
@@ -139,16 +167,14 @@ def pareto_cell_masses(grid, x_min, shape) -> jax.Array:
 
         w_0 = F(m_0),  w_i = F(m_i) - F(m_{i-1}),  w_{n-1} = 1 - F(m_{n-2}),
 
-    computed from the survival function ``S = 1 - F`` so that the sum telescopes
-    to ``S(x_min) - S(inf) = 1``. Mass below ``x_min`` is zero (so a midpoint
-    below ``x_min`` gives an empty cell).
+    (:func:`pareto_interval_masses` on the edges ``x_min, m_0, ..., m_{n-2}, inf``).
+    Mass below ``x_min`` is zero (so a midpoint below ``x_min`` gives an empty cell).
     """
     _check_pareto(x_min, shape)
-    grid, x_min, shape = _float(grid), _float(x_min), _float(shape)
+    grid = _float(grid)
     if grid.ndim != 1 or grid.shape[0] < 2:
         raise ValueError(f"grid must be 1-D with at least 2 points, got shape {grid.shape}")
     mids = 0.5 * (grid[1:] + grid[:-1])
-    survival = _pareto_survival(mids, x_min, shape)
-    upper = jnp.concatenate([jnp.ones((1,), survival.dtype), survival])  # S at left edges
-    lower = jnp.concatenate([survival, jnp.zeros((1,), survival.dtype)])  # S at right edges
-    return upper - lower
+    first = jnp.broadcast_to(_float(x_min), (1,)).astype(mids.dtype)
+    edges = jnp.concatenate([first, mids, jnp.full((1,), jnp.inf, mids.dtype)])
+    return pareto_interval_masses(edges, x_min, shape)

@@ -25,7 +25,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import jaxtrade._config  # noqa: F401  (float64 by default)
 from jaxtrade.errors import Rule, Solution, enforce, finish
 from jaxtrade.numerics.fixed_point import fixed_point
 from jaxtrade.numerics.grids import grid_size

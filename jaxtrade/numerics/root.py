@@ -17,7 +17,8 @@ solver contract of :mod:`jaxtrade.errors`.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp

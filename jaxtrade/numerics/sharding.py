@@ -17,7 +17,8 @@ the original batch size.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -142,7 +143,9 @@ def sharded_vmap(
         :func:`shard_batch`, replicates the shared ones, runs the jitted
         ``vmap`` and trims every output leaf back to the original batch size.
     """
-    batched_fn = jax.jit(jax.vmap(fn, in_axes=in_axes if in_axes is None or isinstance(in_axes, int) else tuple(in_axes)))
+    batched_fn = jax.jit(
+        jax.vmap(fn, in_axes=in_axes if in_axes is None or isinstance(in_axes, int) else tuple(in_axes))
+    )
 
     def wrapped(*args):
         mesh_ = device_mesh() if mesh is None else mesh

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import warnings
 
-from jaxtrade import _config  # noqa: F401
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -23,7 +21,7 @@ from jaxtrade.empirics.fixest import (
 )
 from jaxtrade.empirics.fixest.demean import cross_table, demean_arrays
 from jaxtrade.empirics.fixest.formula import parse_formula
-from jaxtrade.errors import ConvergenceError, SolverInfo
+from jaxtrade.errors import ConvergenceError, Solution, SolverInfo
 
 
 @pytest.fixture(scope="module")
@@ -211,8 +209,9 @@ def test_demean_is_projection_and_jittable():
     g2 = rng.integers(0, 30, n).astype(np.int32)
     x = rng.normal(size=(n, 2))
     w = rng.uniform(0.5, 2, n)
-    out, info = demean(x, [g1, g2], w, tol=1e-13)
-    assert isinstance(info, SolverInfo) and bool(info.converged)
+    sol = demean(x, [g1, g2], w, tol=1e-13)
+    out, info = sol.value, sol.info
+    assert isinstance(sol, Solution) and isinstance(info, SolverInfo) and bool(info.converged)
     out = np.asarray(out)
     # weighted group means of the result are zero in every fixed effect
     for g in (g1, g2):
@@ -225,7 +224,8 @@ def test_demean_is_projection_and_jittable():
     np.testing.assert_allclose(out, x - D @ coef, atol=1e-9)
     # jit-able with static level counts
     jitted = jax.jit(demean_arrays, static_argnames=("n_groups", "maxiter"))
-    out2, info2 = jitted(jnp.asarray(x), (jnp.asarray(g1), jnp.asarray(g2)), jnp.asarray(w), n_groups=(100, 30))
+    sol2 = jitted(jnp.asarray(x), (jnp.asarray(g1), jnp.asarray(g2)), jnp.asarray(w), n_groups=(100, 30))
+    out2, info2 = sol2.value, sol2.info
     np.testing.assert_allclose(np.asarray(out2), out, atol=1e-9)
     assert int(info2.iterations) > 0
 
@@ -245,15 +245,17 @@ def test_two_way_demeaning_equals_alternating_projections(weighted):
     g1, g2 = np.repeat(p1, repeats), np.repeat(p2, repeats)
     x = rng.normal(size=(len(g1), 3))
     w = rng.uniform(0.5, 2.0, len(g1)) if weighted else None
-    ref, info_ref = demean(x, [g1, g2], w, tol=1e-13, method="alternating")
-    out, info = demean(x, [g1, g2], w, tol=1e-13, method="two_way")
+    ref = demean(x, [g1, g2], w, tol=1e-13, method="alternating")
+    ref, info_ref = ref.value, ref.info
+    out = demean(x, [g1, g2], w, tol=1e-13, method="two_way")
+    out, info = out.value, out.info
     assert bool(info.converged) and bool(info_ref.converged)
     np.testing.assert_allclose(np.asarray(out), np.asarray(ref), atol=1e-9)
     # it is the default for two fixed effects, and the table can be reused
     table = cross_table(g1, g2)
     assert table.pair_first.shape[0] <= n_pairs
     assert np.all(np.diff(np.asarray(table.pair_first)) >= 0)
-    out_auto, _ = demean(x, [g1, g2], w, tol=1e-13, table=table)
+    out_auto = demean(x, [g1, g2], w, tol=1e-13, table=table).value
     np.testing.assert_allclose(np.asarray(out_auto), np.asarray(out), atol=1e-12)
     # the result is orthogonal to both sets of dummies
     ww = np.ones(len(g1)) if w is None else w
@@ -275,7 +277,7 @@ def test_demean_reports_nonconvergence():
     n = 1000
     g1 = rng.integers(0, 200, n)
     g2 = rng.integers(0, 200, n)
-    _, info = demean(rng.normal(size=n), [g1, g2], maxiter=1, tol=1e-14)
+    info = demean(rng.normal(size=n), [g1, g2], maxiter=1, tol=1e-14, throw=False).info
     assert not bool(info.converged)
     assert int(info.iterations) == 1
 

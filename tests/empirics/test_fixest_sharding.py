@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
-from tests._devices import run_on_cpu_devices
-
+from tests.devices import run_on_cpu_devices
 
 SCRIPT = textwrap.dedent(
     """
@@ -22,8 +21,9 @@ SCRIPT = textwrap.dedent(
     g1 = rng.integers(0, 500, n); g2 = rng.integers(0, 40, n); g3 = rng.integers(0, 7, n)
     x = rng.normal(size=(n, 3)); w = rng.uniform(0.5, 2.0, n)
     for weights in (None, w):
-        ref, info_ref = demean(x, [g1, g2, g3], weights, tol=1e-13)
-        out, info = demean_sharded(x, [g1, g2, g3], weights, tol=1e-13)
+        ref = demean(x, [g1, g2, g3], weights, tol=1e-13).value
+        sol = demean_sharded(x, [g1, g2, g3], weights, tol=1e-13)
+        out, info = sol.value, sol.info
         assert out.shape == x.shape
         assert bool(info.converged)
         err = float(np.max(np.abs(np.asarray(out) - np.asarray(ref))))

@@ -24,7 +24,7 @@ from pyfixest.core import count_fixef_fully_nested_all  # noqa: E402
 from pyfixest.demeaners import MapDemeaner  # noqa: E402
 from pyfixest.utils.utils import get_ssc  # noqa: E402
 
-from jaxtrade.empirics.fixest import fepois, feols  # noqa: E402
+from jaxtrade.empirics.fixest import feols, fepois  # noqa: E402
 
 PF_DEMEANER = MapDemeaner(fixef_tol=1e-13, fixef_maxiter=100_000)
 COEF_ATOL = 1e-8
@@ -80,8 +80,16 @@ def pf_dof_with_aligned_names(ref) -> int:
     k_fe = ref._k_fe.to_numpy()
     k_fe_nested = int(k_fe[flag].sum()) if n_nested > 0 else 0
     _, df_k, _ = get_ssc(
-        ssc_dict=ref._ssc_dict, N=ref._N, k=ref._k, k_fe=int(k_fe.sum()), k_fe_nested=k_fe_nested,
-        n_fe=ref._n_fe, n_fe_fully_nested=n_nested, G=ref._G[0], vcov_sign=1, vcov_type="CRV",
+        ssc_dict=ref._ssc_dict,
+        N=ref._N,
+        k=ref._k,
+        k_fe=int(k_fe.sum()),
+        k_fe_nested=k_fe_nested,
+        n_fe=ref._n_fe,
+        n_fe_fully_nested=n_nested,
+        G=ref._G[0],
+        vcov_sign=1,
+        vcov_type="CRV",
     )
     return int(df_k)
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import warnings
 
-from jaxtrade import _config  # noqa: F401
-
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
@@ -44,16 +42,19 @@ def test_row_space_warm_start_is_the_same_projection(three_way):
     ref, D = _lstsq_resid(x, groups, w)
     codes = tuple(jnp.asarray(g) for g in groups)
     n_groups = tuple(int(g.max()) + 1 for g in groups)
-    cold, info_cold = demean_arrays(jnp.asarray(x), codes, jnp.asarray(w), n_groups, 1e-13, 10_000)
+    cold = demean_arrays(jnp.asarray(x), codes, jnp.asarray(w), n_groups, 1e-13, 10_000)
+    cold, info_cold = cold.value, cold.info
     np.testing.assert_allclose(np.asarray(cold), ref, atol=1e-9)
     # any start x - D alpha converges to the same projection
     alpha = np.random.default_rng(0).normal(size=(D.shape[1], x.shape[1])) * 5
     x0 = jnp.asarray(x - D @ alpha)
-    warm, info = demean_arrays(jnp.asarray(x), codes, jnp.asarray(w), n_groups, 1e-13, 10_000, x0)
+    warm = demean_arrays(jnp.asarray(x), codes, jnp.asarray(w), n_groups, 1e-13, 10_000, x0)
+    warm, info = warm.value, warm.info
     assert bool(info.converged)
     np.testing.assert_allclose(np.asarray(warm), ref, atol=1e-9)
     # started at the solution it stops after the first sweep
-    again, info_again = demean_arrays(jnp.asarray(x), codes, jnp.asarray(w), n_groups, 1e-10, 10_000, cold)
+    again = demean_arrays(jnp.asarray(x), codes, jnp.asarray(w), n_groups, 1e-10, 10_000, cold)
+    again, info_again = again.value, again.info
     assert int(info_again.iterations) == 1 < int(info_cold.iterations)
     np.testing.assert_allclose(np.asarray(again), ref, atol=1e-9)
 
@@ -63,21 +64,24 @@ def test_two_way_warm_start_is_the_same_projection(three_way):
     ref, _ = _lstsq_resid(x, (g1, g2), w)
     table = cross_table(g1, g2)
     args = (jnp.asarray(x), (jnp.asarray(g1), jnp.asarray(g2)), jnp.asarray(w), table, (40, 25), 1e-13, 10_000)
-    out, b, info = demean_two_way_coef(*args)
+    two_way = demean_two_way_coef(*args)
+    out, b, info = two_way.value, two_way.coef, two_way.info
     np.testing.assert_allclose(np.asarray(out), ref, atol=1e-9)
-    out_rand, _, info_rand = demean_two_way_coef(*args, jnp.asarray(np.random.default_rng(1).normal(size=b.shape)))
+    rand = demean_two_way_coef(*args, jnp.asarray(np.random.default_rng(1).normal(size=b.shape)))
+    out_rand, info_rand = rand.value, rand.info
     assert bool(info_rand.converged)
     np.testing.assert_allclose(np.asarray(out_rand), ref, atol=1e-9)
-    out_warm, _, info_warm = demean_two_way_coef(*args, b)
+    warm = demean_two_way_coef(*args, b)
+    out_warm, info_warm = warm.value, warm.info
     assert int(info_warm.iterations) == 1 < int(info.iterations)
     np.testing.assert_allclose(np.asarray(out_warm), ref, atol=1e-9)
 
 
 def test_donated_demeaning_equals_plain(three_way):
     x, groups, w = three_way
-    plain, _ = demean(x, groups, w, tol=1e-12)
+    plain = demean(x, groups, w, tol=1e-12).value
     x_dev = jnp.asarray(x)
-    donated, _ = demean(x_dev, groups, w, tol=1e-12, donate=True)
+    donated = demean(x_dev, groups, w, tol=1e-12, donate=True).value
     np.testing.assert_array_equal(np.asarray(donated), np.asarray(plain))
     # a NumPy input is copied to the device, never overwritten
     x_np = x.copy()
@@ -90,7 +94,12 @@ def poisson_panel():
     rng = np.random.default_rng(5)
     n = 3000
     df = pd.DataFrame(
-        {"o": rng.integers(0, 30, n), "d": rng.integers(0, 30, n), "t": rng.integers(0, 6, n), "w": rng.uniform(0.5, 2, n)}
+        {
+            "o": rng.integers(0, 30, n),
+            "d": rng.integers(0, 30, n),
+            "t": rng.integers(0, 6, n),
+            "w": rng.uniform(0.5, 2, n),
+        }
     )
     df["x1"] = rng.normal(size=n) + 0.1 * df.o
     df["x2"] = rng.uniform(0, 1, n)
@@ -142,7 +151,8 @@ def test_fepois_adaptive_matches_pyfixest(poisson_panel):
     fml = "y ~ x1 + x2 | o + d + t"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = pf.fepois(fml, poisson_panel, vcov={"CRV1": "o"}, demeaner=MapDemeaner(fixef_tol=1e-13, fixef_maxiter=100_000))
+        demeaner = MapDemeaner(fixef_tol=1e-13, fixef_maxiter=100_000)
+        ref = pf.fepois(fml, poisson_panel, vcov={"CRV1": "o"}, demeaner=demeaner)
     ours = fepois(fml, poisson_panel, vcov={"CRV1": "o"})
     np.testing.assert_allclose(ours.coef().to_numpy(), ref.coef().to_numpy(), rtol=0, atol=1e-8)
     np.testing.assert_allclose(ours.se().to_numpy(), ref.se().to_numpy(), rtol=1e-6)
@@ -187,7 +197,8 @@ def test_fepois_regressor_collinear_with_fixed_effects_is_dropped(poisson_panel)
     rng = np.random.default_rng(2)
     p = poisson_panel
     # a sum of effects of all three (one projection does not remove it; a 1e-3 demeaning misses it)
-    fe_sum = rng.normal(size=30)[p.o.to_numpy()] + rng.normal(size=30)[p.d.to_numpy()] + rng.normal(size=6)[p.t.to_numpy()]
+    o_part, d_part = rng.normal(size=30)[p.o.to_numpy()], rng.normal(size=30)[p.d.to_numpy()]
+    fe_sum = o_part + d_part + rng.normal(size=6)[p.t.to_numpy()]
     df = p.assign(fe_sum=fe_sum)
     with pytest.warns(UserWarning, match="fe_sum"):
         res = fepois("y ~ x1 + fe_sum + x2 | o + d + t", df)

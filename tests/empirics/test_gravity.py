@@ -13,7 +13,7 @@ from jaxtrade.models import vertical as v
 @pytest.fixture(scope="module")
 def simulated():
     p = v.vertical_params()
-    return v.simulate_panel(p, n_products=10, n_countries=12, years=3, seed=3, return_firms=True)
+    return v.simulate_panel(p, None, 3, n_products=10, n_countries=12, years=3, return_firms=True)
 
 
 def test_margin_decomposition_reproduces_simulated_cells(simulated):
@@ -31,7 +31,7 @@ def test_margin_decomposition_reproduces_simulated_cells(simulated):
 
 def test_margins_add_up_and_noise_free_flows_recover_proposition_2():
     p = v.vertical_params()
-    panel = v.simulate_panel(p, n_products=8, n_countries=10, years=3, seed=0, expected=True)
+    panel = v.simulate_panel(p, None, 0, n_products=8, n_countries=10, years=3, expected=True)
     panel["ln_tau"] = np.log(panel["tau"])
     for goods, zeta in (("I", panel.attrs["zeta_I"]), ("F", panel.attrs["zeta_F"])):
         sub = panel[panel["goods"] == goods]

@@ -36,7 +36,7 @@ def brute_force(panel: pd.DataFrame, inputs: pd.DataFrame, opts: ProximityOption
         for j in range(P):
             ni, nj = np.linalg.norm(U[i]), np.linalg.norm(U[j])
             cos[i, j] = U[i] @ U[j] / (ni * nj) if ni > 0 and nj > 0 else 0.0
-    exported = set(zip(panel.firm, panel["product"], panel.destination, panel.year))
+    exported = set(zip(panel.firm, panel["product"], panel.destination, panel.year, strict=True))
     world = panel.groupby(["firm", "year"])["product"].apply(set).to_dict()
     rows, phi_full = [], {}
 
@@ -67,7 +67,7 @@ def brute_force(panel: pd.DataFrame, inputs: pd.DataFrame, opts: ProximityOption
         E = np.zeros((N, P))
         W = np.zeros((N, P))
         fpos = {f: k for k, f in enumerate(firms)}
-        for f, p, pr, sh in zip(g["firm"], g["product"], pres, share):
+        for f, p, pr, sh in zip(g["firm"], g["product"], pres, share, strict=True):
             M[fpos[f], pidx[p]] = float(pr)
             E[fpos[f], pidx[p]] = 1.0
             W[fpos[f], pidx[p]] = sh
@@ -130,7 +130,7 @@ def test_every_measure_matches_brute_force(tiny, opts):
     np.testing.assert_array_equal(got["basket_size"].to_numpy(), exp["basket_size"].to_numpy())
     # the full-sample sparse phi of every cell equals the dense brute force
     dense = np.asarray(res.phi.todense())
-    for c, (d, t) in enumerate(zip(res.cells["destination"], res.cells["year"])):
+    for c, (d, t) in enumerate(zip(res.cells["destination"], res.cells["year"], strict=True)):
         if (d, t) in phi_dense:
             np.testing.assert_allclose(dense[c], phi_dense[(d, t)], rtol=0, atol=TOL)
 
@@ -165,9 +165,9 @@ def test_io_cosine_bounds_and_zero_vector():
 def test_candidates_are_exported_elsewhere_not_here(tiny):
     tab = build_proximity_table(tiny.panel, tiny.inputs).table
     panel = tiny.panel
-    here = set(zip(panel.firm, panel["product"], panel.destination, panel.year))
-    world = set(zip(panel.firm, panel["product"], panel.year))
-    for f, p, d, t in zip(tab.firm, tab["product"], tab.destination, tab.year):
+    here = set(zip(panel.firm, panel["product"], panel.destination, panel.year, strict=True))
+    world = set(zip(panel.firm, panel["product"], panel.year, strict=True))
+    for f, p, d, t in zip(tab.firm, tab["product"], tab.destination, tab.year, strict=True):
         assert (f, p, d, t) not in here and (f, p, t) in world
     assert tab["year"].max() < panel["year"].max()  # no outcome for the last year
 

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 from jaxtrade.empirics.fixest import feols
-from jaxtrade.empirics.proximity import build_proximity_table, generate_panel
-from jaxtrade.empirics.proximity import tables
+from jaxtrade.empirics.proximity import build_proximity_table, generate_panel, tables
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -60,7 +59,8 @@ def test_table1_is_consistent(built):
     base = t1.attrs["baseline"]
     assert base == pytest.approx(table["introduction"].mean())
     for _, r in t1.iterrows():
-        assert r["implied_entry_probability"] == pytest.approx(r["share_of_entries"] / r["share_of_candidates"] * base, rel=1e-12)
+        implied = r["share_of_entries"] / r["share_of_candidates"] * base
+        assert r["implied_entry_probability"] == pytest.approx(implied, rel=1e-12)
     assert np.all(np.diff(t1["share_of_candidates"]) <= 0)
     if strength > 0:
         assert t1["implied_entry_probability"].iloc[0] > 1.5 * base
@@ -90,13 +90,3 @@ def test_figure2_png(built, tmp_path):
         assert data["introduction_rate"].iloc[-1] > data["introduction_rate"].iloc[:5].mean()
     path = tables.figure2(table, tmp_path / "fig2.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_beside_paper_layouts(built):
-    _, _, table = built
-    t1 = tables.table1_beside_paper(tables.table1(table))
-    assert t1["candidates % (paper)"].iloc[0] == 5.42 and len(t1) == 4
-    long, _ = tables.table2(table)
-    t2 = tables.table2_beside_paper(long)
-    assert (t2["paper"] == "0.3104 (0.0017)").any()
-    assert not (t2["jaxtrade (synthetic)"] == "n/a").any()

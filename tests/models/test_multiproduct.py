@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-import argparse
-import pathlib
-import json
-
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxtrade.errors import ConvergenceError
+from jaxtrade.errors import RESULTS, ConvergenceError
 from jaxtrade.models.multiproduct import (
-    RESIDUAL_NAMES, bellman_operator, choice_probabilities, export_cost_matrix, make_grids, npg_params,
-    preset, product_grid, solve_bellman, solve_equilibrium, solve_equilibrium_jit, standard_params,
+    GE_TOL,
+    RESIDUAL_NAMES,
+    TABLE5_NAMES,
+    MultiproductParams,
+    bellman_operator,
+    candidate_panel,
+    choice_probabilities,
+    export_cost_matrix,
+    extra_moments,
+    make_grids,
+    moment_vector,
+    npg_params,
+    preset,
+    product_grid,
+    simulate_panel,
+    solve_bellman,
+    solve_equilibrium,
+    standard_params,
     stationary_mass,
+    table5_moments,
+    validate_params,
 )
-from jaxtrade.models.multiproduct.moments import TABLE5_NAMES, extra_moments, moment_vector, table5_moments
+from tests.models.numpy_reference import multiproduct_reference as _reference_module
 
 SMALL = dict(n_z=21, n_products=5)
 
@@ -111,7 +125,7 @@ def test_product_grid_masses_and_expenditure_shares():
     # by hand: truncated standard Pareto masses of cells [w - h/2, w + h/2], clipped at 1
     h = omega[1] - omega[0]
     lo, hi = np.maximum(omega - h / 2, 1.0), omega + h / 2
-    m = lo ** -3.65 - hi ** -3.65
+    m = lo**-3.65 - hi**-3.65
     np.testing.assert_allclose(mass, m / m.sum(), rtol=1e-13)
     share = m * omega**4 / np.sum(m * omega**4)
     assert 0.05 < share.min() < 0.07 and 0.17 < share.max() < 0.19  # REFERENCE.md: about 6-18 %
@@ -168,7 +182,8 @@ def test_stationary_distribution_balance():
     p = standard_params(**SMALL)
     g = make_grids(p)
     sol = solve_bellman(p, g, 0.03)
-    mu, info = stationary_mass(g, sol.prob)
+    out = stationary_mass(g, sol.prob)
+    mu, info = out.value, out.info
     assert bool(info.converged)
     mu = np.asarray(mu)
     s = np.asarray(g.survival)
@@ -190,7 +205,7 @@ def test_stationary_distribution_balance():
 @pytest.mark.parametrize("which", ["eq_standard", "eq_npg"])
 def test_ge_residuals_below_1e10(which, request):
     p, eq = request.getfixturevalue(which)
-    assert bool(eq.converged)
+    assert bool(eq.info.converged)
     for name in RESIDUAL_NAMES:
         assert abs(float(eq.residuals[name])) < 1e-10, name
     assert float(eq.N_E) == 1.0
@@ -217,6 +232,121 @@ def test_nonconvergence_raises():
         solve_equilibrium(p, max_iter=1)
     with pytest.raises(ValueError, match="entry"):
         solve_equilibrium(p, entry="free")
+
+
+# ------------------------------------------------------------ the solver contract (jaxtrade.errors)
+def test_one_info_folds_root_bellman_distribution_and_checks():
+    p = standard_params(**SMALL)
+    eq = solve_equilibrium(p)
+    assert not hasattr(eq, "converged") and not hasattr(eq, "dist_info")
+    for part in (eq.root_info, eq.bellman_info, eq.distribution_info):
+        assert bool(part.converged)
+    assert bool(eq.info.converged) and eq.info.reason == ""
+    # the overall info carries the GE root's iterations and residual
+    assert int(eq.info.iterations) == int(eq.root_info.iterations)
+    assert float(eq.info.residual) == float(eq.root_info.residual)
+    assert float(eq.residuals["distribution"]) == float(eq.distribution_info.residual)
+    # a root that stops at a loose tolerance converges, but the recomputed market clearing does not hold
+    loose = solve_equilibrium(p, tol=1e-4, throw=False)
+    assert bool(loose.root_info.converged) and not bool(loose.info.converged)
+    assert max(abs(float(loose.residuals[k])) for k in RESIDUAL_NAMES[:7]) > GE_TOL
+    assert bool(loose.info.result == RESULTS.check_failed) and "recomputed equilibrium condition" in loose.info.reason
+    with pytest.raises(ConvergenceError, match="recomputed equilibrium condition"):
+        solve_equilibrium(p, tol=1e-4)
+
+
+def test_throw_false_reports_failure_with_reason():
+    p = standard_params(**SMALL)
+    eq = solve_equilibrium(p, max_iter=1, throw=False)
+    assert not bool(eq.info.converged) and not bool(eq.root_info.converged)
+    assert "iteration limit" in eq.info.reason
+    with pytest.raises(ConvergenceError, match="iteration limit") as err:
+        solve_equilibrium(p, max_iter=1)
+    assert "residuals=" in str(err.value) and err.value.iterations.tolist() == 1
+
+
+# A check compiled in with equinox raises when the program runs; under plain jax.jit (jax 0.10, CPU) XLA reports
+# it as a JaxRuntimeError (a RuntimeError) or as ValueError("INTERNAL: CpuCallback error ...") carrying the message.
+RUN_TIME_ERRORS = (RuntimeError, ValueError)
+
+
+@pytest.fixture(scope="module")
+def jit_solves():
+    """One compilation each: the raising and the non-raising solve under jit, max_iter traced."""
+    raising = jax.jit(lambda q, m: solve_equilibrium(q, max_iter=m))
+    quiet = jax.jit(lambda q, m: solve_equilibrium(q, max_iter=m, throw=False))
+    return raising, quiet
+
+
+def test_throw_true_raises_under_jit(jit_solves):
+    raising, quiet = jit_solves
+    p = standard_params(**SMALL)
+    good = raising(p, 50)
+    assert float(good.W) == float(solve_equilibrium(p).W)
+    with pytest.raises(RUN_TIME_ERRORS, match="multiproduct general equilibrium"):
+        jax.block_until_ready(raising(p, 1).W)
+    # the jitted non-raising solve is the public one: no _jit twin
+    eq = quiet(p, 50)
+    assert bool(eq.info.converged) and float(eq.W) == float(good.W)
+    assert not bool(quiet(p, 1).info.converged)
+
+
+def test_vmap_throw_false_flags_each_lane():
+    p = standard_params(**SMALL)
+    # lane 0 is stopped after one Newton step, lane 1 has an entry cost outside the domain (unused by
+    # entry="normalize", so only the rule fails), lane 2 solves
+    max_iter, gamma_E = jnp.array([1, 50, 50]), jnp.array([0.26, -0.1, 0.26])
+
+    def solve(m, g, throw):
+        return solve_equilibrium(eqx.tree_at(lambda q: q.gamma_E, p, g), max_iter=m, throw=throw)
+
+    eq = jax.vmap(lambda m, g: solve(m, g, False))(max_iter, gamma_E)
+    assert np.asarray(eq.info.converged).tolist() == [False, False, True]
+    assert np.asarray(eq.root_info.converged).tolist() == [False, True, True]
+    assert np.asarray(eq.info.result == RESULTS.invalid_parameters).tolist() == [False, True, False]
+    reasons = eq.info.reason
+    assert "iteration limit" in reasons[0] and "valid domain" in reasons[1] and reasons[2] == ""
+    assert float(eq.W[2]) == pytest.approx(float(solve_equilibrium(p).W), rel=1e-12)
+    # with throw=True one failing lane raises when the program runs
+    with pytest.raises(RUN_TIME_ERRORS, match="multiproduct general equilibrium"):
+        jax.block_until_ready(jax.vmap(lambda m, g: solve(m, g, True))(max_iter[::2], gamma_E[::2]).W)
+
+
+def test_invalid_parameters_name_the_rule_eagerly_and_traced(jit_solves):
+    raising, _ = jit_solves
+    p = standard_params(**SMALL)
+    # gamma_E is not used by entry="normalize", so the solve itself goes through: only the rule fails
+    bad = eqx.tree_at(lambda q: q.gamma_E, p, jnp.asarray(-0.1))  # built around the factory
+    with pytest.raises(ValueError, match="gamma_E must satisfy gamma_E > 0"):
+        validate_params(bad)
+    with pytest.raises(ValueError, match="gamma_E must satisfy gamma_E > 0"):
+        solve_equilibrium(bad)
+    eq = solve_equilibrium(bad, throw=False)
+    assert bool(eq.root_info.converged) and not bool(eq.info.converged)
+    assert bool(eq.info.result == RESULTS.invalid_parameters) and "valid domain" in eq.info.reason
+    # under a trace, throw=True compiles the rule in
+    with pytest.raises(RUN_TIME_ERRORS, match="gamma_E must satisfy gamma_E > 0"):
+        jax.block_until_ready(raising(bad, 50).W)
+
+
+def test_replace_validates_and_broadcasts():
+    p = standard_params(**SMALL)
+    q = p.replace(tau=0.05, xi=2.4)
+    assert isinstance(q, MultiproductParams) and q.n_z == 21
+    np.testing.assert_array_equal(np.asarray(q.tau), np.full(5, 0.05))
+    assert float(q.xi) == 2.4 and float(p.xi) == 2.19  # p is unchanged
+    with pytest.raises(ValueError, match="gamma_1 must satisfy gamma_1 > 0"):
+        p.replace(gamma_1=0.0)
+    with pytest.raises(ValueError, match="tau must satisfy tau >= 0"):
+        p.replace(tau=[0.1, 0.1, -0.1, 0.1, 0.1])
+    with pytest.raises(ValueError, match="tau must have one rate per product"):
+        p.replace(tau=[0.1, 0.1])
+    with pytest.raises(ValueError, match="alpha_k, alpha_m must satisfy alpha_k \\+ alpha_m < 1"):
+        p.replace(alpha_m=0.96)
+    with pytest.raises(ValueError, match="n_z must be an int >= 3"):
+        p.replace(n_z=2)
+    with pytest.raises(ValueError, match="has no field"):
+        p.replace(gamma_9=1.0)
 
 
 # ------------------------------------------------------------ moments
@@ -265,9 +395,9 @@ def test_moments_by_brute_force_transition(eq_standard):
 def test_smoothing_converges_to_hard_max():
     p0 = standard_params(smoothing=0.0, **SMALL)
     p1 = standard_params(smoothing=1e-7, **SMALL)
-    e0 = solve_equilibrium_jit(p0, entry="fixed_cost")
-    e1 = solve_equilibrium_jit(p1, entry="fixed_cost")
-    assert bool(e0.converged) and bool(e1.converged)
+    e0 = solve_equilibrium(p0, entry="fixed_cost", throw=False)
+    e1 = solve_equilibrium(p1, entry="fixed_cost", throw=False)
+    assert bool(e0.info.converged) and bool(e1.info.converged)
     np.testing.assert_allclose(np.asarray(moment_vector(e1)), np.asarray(moment_vector(e0)), atol=1e-4)
 
 
@@ -280,7 +410,7 @@ def test_moment_derivatives_autodiff_vs_finite_differences():
 
     def f(theta):
         q = eqx.tree_at(lambda q: [getattr(q, n) for n in GRAD_NAMES], p, [theta[i] for i in range(7)])
-        return moment_vector(solve_equilibrium_jit(q))
+        return moment_vector(solve_equilibrium(q, throw=False))
 
     theta = jnp.array([float(getattr(p, n)) for n in GRAD_NAMES])
     fj = jax.jit(f)
@@ -300,44 +430,17 @@ def test_vmap_over_parameter_batch():
     xis = jnp.array([2.0, 2.19, 2.4])
 
     def moments_at(xi):
-        return moment_vector(solve_equilibrium_jit(eqx.tree_at(lambda q: q.xi, p, xi)))
+        return moment_vector(solve_equilibrium(eqx.tree_at(lambda q: q.xi, p, xi), throw=False))
 
     out = jax.vmap(moments_at)(xis)
     for k, xi in enumerate(np.asarray(xis)):
-        one = moment_vector(solve_equilibrium_jit(eqx.tree_at(lambda q: q.xi, p, jnp.asarray(xi))))
+        one = moment_vector(solve_equilibrium(eqx.tree_at(lambda q: q.xi, p, jnp.asarray(xi)), throw=False))
         np.testing.assert_allclose(np.asarray(out[k]), np.asarray(one), rtol=1e-9, atol=1e-11)
     # industry survival rises with xi (eq. 29: exit falls with xi z)
     assert float(out[0, 1]) < float(out[2, 1])
 
 
-# ------------------------------------------------------------ CLI (own argparse harness; cli.py wires add_parser)
-def _cli(argv):
-    from jaxtrade.cli_multiproduct import add_parser
-
-    ap = argparse.ArgumentParser()
-    add_parser(ap.add_subparsers())
-    args = ap.parse_args(argv)
-    return args.func(args)
-
-
-def test_cli_json_and_figures(capsys, tmp_path):
-    rc = _cli(["multiproduct", "solve", "--preset", "standard", "--n-z", "21", "--n-products", "5", "--json",
-               "--figures", str(tmp_path)])
-    assert rc == 0
-    out = json.loads(capsys.readouterr().out)
-    assert set(out["moments"]) == set(TABLE5_NAMES)
-    assert out["converged"] and max(abs(v) for v in out["residuals"].values()) < 1e-10
-    assert set(out["prices"]) >= {"W", "R", "D"}
-    assert all(pathlib.Path(f).exists() and pathlib.Path(f).stat().st_size > 0 for f in out["figures"])
-    rc = _cli(["multiproduct", "solve", "--n-z", "21", "--n-products", "5", "--smoothing", "-1"])
-    assert rc == 2
-    assert "smoothing >= 0" in capsys.readouterr().err
-
-
 # ------------------------------------------------------------ independent NumPy reference
-from tests.models._reference import multiproduct_reference as _reference_module  # noqa: E402
-
-
 @pytest.mark.parametrize("smoothing", [0.0, 1e-3])
 def test_agrees_with_numpy_reference(smoothing):
     """Eigenvector ergodic distribution, direct linear solve of the distribution, Brent root: same GE to 1e-8."""
@@ -353,26 +456,12 @@ def test_agrees_with_numpy_reference(smoothing):
         assert float(m[k]) == pytest.approx(r["moments"][k], abs=1e-8), k
 
 
-def test_replication_section(tmp_path, eq_standard, eq_npg):
-    from jaxtrade.replication import heo_kim_model
-    from jaxtrade.replication.report import PAPERS
-
-    assert PAPERS["heo-kim-model"] is heo_kim_model.run
-    sec = heo_kim_model.run(tmp_path)
-    text = sec.markdown()
-    assert "Table 5 (standard)" in text and "Table 5 (npg)" in text
-    assert "Share of single-product exporters" in text
-    assert all(path.exists() for path in sec.figures) and len(sec.figures) == 10
-
-
 # ------------------------------------------------------------ simulated panel
 def test_simulated_panel_matches_stationary_moments():
-    from jaxtrade.models.multiproduct.simulate import candidate_panel, simulate_panel
-
     p = standard_params(**SMALL)
     eq = solve_equilibrium(p)
     m = {k: float(v) for k, v in table5_moments(eq).items()}
-    df = simulate_panel(eq, 20_000, 5, jax.random.PRNGKey(0))
+    df = simulate_panel(p, eq, jax.random.PRNGKey(0), n_firms=20_000, n_years=5)
     assert len(df) == 100_000 and set(df.columns) >= {"firm", "year", "log_productivity", "threshold"}
     exp = df["products_exported"] >= 1
     assert exp.mean() == pytest.approx(m["exporter_share"], abs=0.01)
@@ -383,4 +472,5 @@ def test_simulated_panel_matches_stationary_moments():
     c = candidate_panel(eq, df)
     assert c["ebp"].between(0, 1).all() and (c["product"] > 0).all()
     # eq. (31): introductions are more likely for closer candidates
-    assert c.loc[c["ebp"] > c["ebp"].median(), "introduction"].mean() > c.loc[c["ebp"] <= c["ebp"].median(), "introduction"].mean()
+    close = c["ebp"] > c["ebp"].median()
+    assert c.loc[close, "introduction"].mean() > c.loc[~close, "introduction"].mean()

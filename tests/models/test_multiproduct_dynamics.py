@@ -3,24 +3,31 @@ add/drop thresholds (eq. 32, Figures 4-5) and new-exporter dynamics (Figure 6, e
 
 from __future__ import annotations
 
-import json
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy import optimize
 
-from jaxtrade.models.multiproduct import (ALWAYS, CROSSING, NEVER, NOT_APPLICABLE, add_drop_thresholds,
-                                          dynamics_summary, figure_portfolio, new_exporter_dynamics, npg_params,
-                                          pairwise_thresholds, proximity_thresholds, solve_equilibrium,
-                                          standard_params)
-from jaxtrade.models.multiproduct.simulate import simulate_states
+from jaxtrade.models.multiproduct import (
+    ALWAYS,
+    CROSSING,
+    NEVER,
+    NOT_APPLICABLE,
+    add_drop_thresholds,
+    dynamics_summary,
+    figure_portfolio,
+    new_exporter_dynamics,
+    npg_params,
+    pairwise_thresholds,
+    proximity_thresholds,
+    simulate_states,
+    solve_equilibrium,
+    standard_params,
+)
+from tests.models.numpy_reference import multiproduct_reference as _reference_module
 
 SMALL = dict(n_z=21, n_products=5)
-
-
-from tests.models._reference import multiproduct_reference as _reference_module  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +90,12 @@ def test_pairwise_thresholds_brute_force(which, request):
                 continue
             assert changes.size == 1  # single crossing at these parameters
             k = changes[0]
-            f = lambda y: np.interp(y, lz, x[:, i, j]) - np.interp(y, lz, x[:, i, i])  # noqa: E731
+            f = lambda y, i=i, j=j: np.interp(y, lz, x[:, i, j]) - np.interp(y, lz, x[:, i, i])  # noqa: E731
             root = optimize.brentq(f, lz[k], lz[k + 1], xtol=1e-14)
             assert status[i, j] == CROSSING
             assert got[i, j] == pytest.approx(root, abs=1e-10), (i, j)
             # eq. (32) holds at the threshold once both choice values are interpolated
-            scale = np.abs(x[k:k + 2, i, [i, j]]).max()
+            scale = np.abs(x[k : k + 2, i, [i, j]]).max()
             assert abs(f(got[i, j])) <= 1e-8 * scale
             assert float(pw.std[i, j]) == pytest.approx((root - m) / s, abs=1e-9)
             n_found += 1
@@ -150,8 +157,10 @@ def test_proximity_thresholds_hp_below_lp(small_standard, small_npg):
         assert int(figure_portfolio(eq)) == i
         px = proximity_thresholds(p, eq)
         assert int(px.j_hp) == i + 1 and int(px.j_lp) == i + 2
-        np.testing.assert_array_equal([float(px.z_hp_std), float(px.z_lp_std), int(px.z_lp_status)],
-                                      [float(pw.std[i, i + 1]), float(pw.std[i, i + 2]), st[i, i + 2]])
+        np.testing.assert_array_equal(
+            [float(px.z_hp_std), float(px.z_lp_std), int(px.z_lp_status)],
+            [float(pw.std[i, i + 1]), float(pw.std[i, i + 2]), st[i, i + 2]],
+        )
         far = proximity_thresholds(p, eq, portfolio=p.n_products - 1)  # j_lp = N + 1 does not exist
         assert np.isnan(float(far.z_lp_std)) and int(far.z_lp_status) == NOT_APPLICABLE
     with pytest.raises(ValueError, match="hp_step < lp_step"):
@@ -215,7 +224,7 @@ def test_new_exporters_match_monte_carlo(small_standard):
     p, eq = small_standard
     years = 5
     nd = new_exporter_dynamics(p, eq, years=years)
-    s = {k: np.asarray(v) for k, v in simulate_states(eq, 20_000, 30, jax.random.PRNGKey(3)).items()}
+    s = {k: np.asarray(v) for k, v in simulate_states(p, eq, jax.random.PRNGKey(3), n_firms=20_000, n_years=30).items()}
     a, nxt, alive = s["threshold_idx"], s["next_threshold_idx"], s["survives"]
     g = eq.grids
     inten = np.asarray(g.omega_X / (g.omega_H + g.omega_X))
@@ -223,7 +232,7 @@ def test_new_exporters_match_monte_carlo(small_standard):
     for t_since in range(years + 1):
         stays, inten_obs = [], []
         for t in range(1, n_years - t_since):
-            spell = (a[:, t - 1] == 0) & np.all(a[:, t:t + t_since + 1] >= 1, axis=1)
+            spell = (a[:, t - 1] == 0) & np.all(a[:, t : t + t_since + 1] >= 1, axis=1)
             inten_obs.append(inten[a[spell, t + t_since]])
             ok = spell & alive[:, t + t_since]
             stays.append(nxt[ok, t + t_since] >= 1)
@@ -246,35 +255,23 @@ def test_jit_and_vmap(small_standard):
     eq2 = solve_equilibrium(p2)
     stack = lambda *xs: jax.tree.map(lambda *a: jnp.stack(a), *xs)  # noqa: E731
     ps, eqs = stack(p, p2), stack(eq, eq2)
-    batched = jax.vmap(lambda q, e: (add_drop_thresholds(q, e).add_std, new_exporter_dynamics(q, e, years=3).survival,
-                                     proximity_thresholds(q, e).z_hp_std))(ps, eqs)
+    batched = jax.vmap(
+        lambda q, e: (
+            add_drop_thresholds(q, e).add_std,
+            new_exporter_dynamics(q, e, years=3).survival,
+            proximity_thresholds(q, e).z_hp_std,
+        )
+    )(ps, eqs)
     for k, (q, e) in enumerate(((p, eq), (p2, eq2))):
-        np.testing.assert_allclose(np.asarray(batched[0][k]), np.asarray(add_drop_thresholds(q, e).add_std),
-                                   rtol=1e-12, equal_nan=True)
-        np.testing.assert_allclose(np.asarray(batched[1][k]), np.asarray(new_exporter_dynamics(q, e, years=3).survival),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            np.asarray(batched[0][k]), np.asarray(add_drop_thresholds(q, e).add_std), rtol=1e-12, equal_nan=True
+        )
+        np.testing.assert_allclose(
+            np.asarray(batched[1][k]), np.asarray(new_exporter_dynamics(q, e, years=3).survival), rtol=1e-12
+        )
         assert float(batched[2][k]) == pytest.approx(float(proximity_thresholds(q, e).z_hp_std), rel=1e-12)
     # dynamics_summary is one jit of the same functions
     d = dynamics_summary(p, eq, years=3)
     np.testing.assert_allclose(np.asarray(d["new_exporter_survival"]), np.asarray(eager.survival), rtol=1e-12)
     with pytest.raises(ValueError, match="years >= 0"):
         new_exporter_dynamics(p, eq, years=-1)
-
-
-# ------------------------------------------------------------ report: figures 3-7 and JSON
-def test_write_figures_and_summary(small_standard, tmp_path):
-    from jaxtrade.models.multiproduct.report import summary_dict, write_figures
-
-    p, eq = small_standard
-    paths = write_figures(p, eq, tmp_path, "standard")
-    names = [path.name for path in paths]
-    for fig in ("fig3", "fig4", "fig5", "fig6", "fig7"):
-        assert any(fig in nm for nm in names), fig
-    assert all(path.exists() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for path in paths)
-    out = summary_dict("standard", p, eq)
-    text = json.dumps(out, allow_nan=False)  # strict JSON: NaN thresholds are null
-    extra = json.loads(text)["extra"]
-    assert len(extra["z_add_std"]) == p.n_products + 1 and extra["z_add_std"][-1] is None
-    assert len(extra["new_exporter_survival"]) == 11
-    ad = add_drop_thresholds(p, eq)
-    assert extra["z_drop_std"][1] == pytest.approx(float(ad.drop_std[1]), rel=1e-12)

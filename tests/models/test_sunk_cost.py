@@ -5,8 +5,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxtrade.errors import ConvergenceError
+from jaxtrade.errors import RESULTS, ConvergenceError
 from jaxtrade.models import sunk_cost as sc
+from jaxtrade.numerics import simple_ols
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +26,8 @@ def ss_default(p_default):
 @pytest.mark.parametrize(
     "kw, field",
     [
-        ({"zeta": -1.5}, "zeta"),          # exponent 1 + zeta + xi phi^2 <= 0 at phi = 1: invalid density (34)
-        ({"xi": -0.01}, "zeta, xi"),        # negative at phi_bar
+        ({"zeta": -1.5}, "zeta"),  # exponent 1 + zeta + xi phi^2 <= 0 at phi = 1: invalid density (34)
+        ({"xi": -0.01}, "zeta, xi"),  # negative at phi_bar
         ({"kappa_bar": 0.0}, "kappa_bar"),
         ({"kappa_bar": -1.0}, "kappa_bar"),
         ({"lam": 1.2}, "lam"),
@@ -121,8 +122,13 @@ def test_size_distribution_matches_table2_shape(p_default, ss_default):
 
 
 def test_balanced_trade_with_asymmetric_shocks(ss_default, p_default):
-    e = sc.period_equilibrium(p_default, jnp.array([1.025, 0.975]), ss_default.M * jnp.ones(2),
-                              ss_default.m * jnp.ones(2), ss_default.K * jnp.ones(2))
+    e = sc.period_equilibrium(
+        p_default,
+        jnp.array([1.025, 0.975]),
+        ss_default.M * jnp.ones(2),
+        ss_default.m * jnp.ones(2),
+        ss_default.K * jnp.ones(2),
+    )
     assert bool(e.info.converged)
     assert float(e.exports[0]) == pytest.approx(float(e.exports[1]), rel=1e-10)
     assert float(e.w[1]) < 1.0  # the less productive foreign country has the lower wage
@@ -194,8 +200,9 @@ def test_ces_indices_return_true_elasticity(small):
 
 
 def test_ols_closed_form():
+    """The Armington regression (37) runs numerics.simple_ols (formerly sunk_cost.ols)."""
     x = jnp.linspace(0.0, 1.0, 50)
-    b, a, r2 = sc.ols(3.0 + 1.5 * x, x)
+    b, a, r2 = simple_ols(3.0 + 1.5 * x, x)
     assert float(b) == pytest.approx(1.5) and float(a) == pytest.approx(3.0) and float(r2) == pytest.approx(1.0)
 
 
@@ -203,3 +210,138 @@ def test_forecast_loop_that_does_not_converge_raises():
     p = sc.ruhl_params(n_phi=20, n_kappa=20)
     with pytest.raises(ConvergenceError, match="last log forecasts"):
         sc.solve_stochastic(p, T=200, burn=50, tol=1e-30, max_outer=2, rule="constant")
+
+
+# ------------------------------------------------------------ the contract: params, throw, presets
+
+
+def test_rule_violation_names_field_rule_and_value():
+    with pytest.raises(ValueError, match=r"rho must satisfy 0 < rho < 1 .*got rho=1.5"):
+        sc.ruhl_params(n_phi=4, n_kappa=4, rho=1.5)
+    with pytest.raises(ValueError, match=r"n_kappa must be an integer >= 2"):
+        sc.ruhl_params(n_phi=4, n_kappa=1)
+    with pytest.raises(ValueError, match="tau must be a finite scalar"):
+        sc.ruhl_params(n_phi=4, n_kappa=4, tau=[0.05, 0.1])
+    assert [r.fields for r in sc.RULES].count("lam") == 2  # finite scalar, then the range of eq. (35)
+
+
+def test_replace_validates_and_keeps_static_fields():
+    p = sc.ruhl_params(n_phi=20, n_kappa=20, entry_cost_units="effective_labor")
+    q = p.replace(tau=0.0, lam=0.9)
+    assert float(q.tau) == 0.0 and float(q.lam) == 0.9 and float(q.beta) == float(p.beta)
+    assert (q.n_phi, q.n_kappa, q.entry_costs, q.entry_cost_units) == (20, 20, True, "effective_labor")
+    assert q.replace(entry_costs=False).entry_costs is False
+    with pytest.raises(ValueError, match="tau must satisfy tau >= 0"):
+        p.replace(tau=-0.01)
+    with pytest.raises(ValueError, match="entry_cost_units"):
+        p.replace(entry_cost_units="gold")
+    with pytest.raises(ValueError, match="no field"):
+        p.replace(sigma=3.0)
+
+
+def test_validate_params_under_jit_raises_at_run_time():
+    p = sc.ruhl_params(n_phi=4, n_kappa=4)
+    f = jax.jit(lambda q: sc.validate_params(q).beta)
+    assert float(f(p)) == pytest.approx(0.961)
+    with pytest.raises(Exception, match="beta must satisfy 0 < beta < 1"):
+        jax.block_until_ready(f(sc.ruhl_params(n_phi=4, n_kappa=4, beta=1.5, validate=False)))
+
+
+def test_presets():
+    assert set(sc.PRESETS) == {"ruhl", "no_entry_costs"}
+    p = sc.preset("ruhl", n_phi=20, n_kappa=20)
+    q = sc.preset("no_entry_costs", n_phi=20, n_kappa=20)
+    assert p.entry_costs and not q.entry_costs
+    # the no-entry-cost preset is the model calibrate_home_bias builds (Table 3)
+    c = sc.calibrate_home_bias(p)
+    assert float(q.omega) == float(c.omega) and c.entry_costs is False
+    assert float(sc.steady_state(q).trade_output) == pytest.approx(sc.TRADE_OUTPUT_TARGET, abs=1e-9)
+    with pytest.raises(ValueError, match="name must be one of"):
+        sc.preset("melitz")
+
+
+def test_steady_state_throw_false_reports_invalid_parameters_per_lane():
+    p = sc.ruhl_params(n_phi=20, n_kappa=20)
+    bad = sc.ruhl_params(n_phi=20, n_kappa=20, omega=1.5, validate=False)
+    ss = sc.steady_state(bad, throw=False)
+    assert not bool(ss.info.converged) and ss.info.result == RESULTS.invalid_parameters
+    with pytest.raises(ConvergenceError, match="outside the model's valid domain"):
+        sc.steady_state(bad)
+    # vmapped over the tariff: one flag per lane; a negative tariff is outside the domain
+    taus = jnp.array([0.05, -0.1, 0.0])
+    batch = jax.vmap(lambda t: sc.steady_state(p.replace(tau=t), throw=False))
+    with pytest.raises(Exception, match="tau must satisfy tau >= 0"):  # replace checks the rules under the trace
+        jax.block_until_ready(batch(taus).trade_output)
+    lanes = jax.vmap(lambda t: sc.steady_state(sc.ruhl_params(n_phi=20, n_kappa=20, tau=t, validate=False),
+                                               throw=False))(taus)  # fmt: skip
+    assert np.asarray(lanes.info.converged).tolist() == [True, False, True]
+    assert lanes.info.reason == ["", "the parameters are outside the model's valid domain", ""]
+
+
+def test_steady_state_throw_under_jit():
+    p = sc.ruhl_params(n_phi=20, n_kappa=20)
+    ok = jax.jit(lambda q: sc.steady_state(q).trade_output)(p)
+    assert float(ok) == pytest.approx(float(sc.steady_state(p).trade_output), rel=1e-14)
+    # max_iter=3 bisection steps leave a bracket far wider than tol: a run-time error under jit
+    with pytest.raises(Exception, match="steady state"):
+        jax.block_until_ready(jax.jit(lambda q: sc.steady_state(q, max_iter=3).trade_output)(p))
+    ss = sc.steady_state(p, max_iter=3, throw=False)
+    assert not bool(ss.info.converged) and ss.info.result == RESULTS.max_iterations
+
+
+def test_period_equilibrium_throw():
+    p = sc.ruhl_params(n_phi=20, n_kappa=20)
+    ss = sc.steady_state(p)
+    args = (jnp.array([1.025, 0.975]), ss.M * jnp.ones(2), ss.m * jnp.ones(2), ss.K * jnp.ones(2))
+    e = sc.period_equilibrium(p, *args, tol=-1.0, throw=False)  # a negative tolerance is never met
+    assert not bool(e.info.converged)
+    with pytest.raises(ConvergenceError, match="balanced trade"):
+        sc.period_equilibrium(p, *args, tol=-1.0)
+
+
+def test_constant_rule_throw_false_returns_flags():
+    p = sc.ruhl_params(n_phi=20, n_kappa=20)
+    sol = sc.solve_stochastic(p, T=200, burn=50, tol=1e-30, max_outer=2, rule="constant", throw=False)
+    assert sol.rule == "constant" and not bool(sol.info.converged)
+    assert int(sol.info.iterations) == 2 and sol.info.result == RESULTS.max_iterations
+    assert sol.policy.V_d.shape == (2, 20, 20, 4)
+
+
+def test_simulate_panel_convention():
+    p = sc.ruhl_params(n_phi=20, n_kappa=20)
+    sol = sc.solve_stochastic(p, T=200, burn=50, max_outer=3, rule="constant", throw=False)
+    sim = sc.simulate_panel(p, sol, 7, periods=60, burn=10)
+    assert bool(sim.info.converged) and int(sim.info.iterations) == 50
+    assert sim.series["Y"].shape == (50, 2) and sim.series["state"].shape == (50,)
+    # an int seed and its key give the same economy; it is simulate_path from the steady state, burn dropped
+    same = sc.simulate_panel(p, sol, jax.random.PRNGKey(7), periods=60, burn=10)
+    np.testing.assert_array_equal(np.asarray(sim.series["m"]), np.asarray(same.series["m"]))
+    full = sc.simulate_path(p, sol.steady.grid, sol.policy, sc.initial_state(sol.steady),
+                            sc.draw_shocks(p, jax.random.PRNGKey(7), 60))  # fmt: skip
+    np.testing.assert_array_equal(np.asarray(full["w_f"][10:]), np.asarray(sim.series["w_f"]))
+    # vmapped over keys with throw=True: the check is compiled in and passes
+    keys = jax.random.split(jax.random.PRNGKey(0), 3)
+    many = jax.vmap(lambda k: sc.simulate_panel(p, sol, k, periods=30))(keys)
+    assert many.series["Y"].shape == (3, 30, 2) and np.asarray(many.info.converged).all()
+    with pytest.raises(ValueError, match="periods"):
+        sc.simulate_panel(p, sol, 0, periods=10, burn=10)
+
+
+def test_one_import_direction_and_no_hidden_imports():
+    """The rule modules import aggregate, never each other or solve; no import inside a function body."""
+    import ast
+    import pathlib
+
+    pkg = pathlib.Path(sc.__file__).parent
+    for path in pkg.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        nested = [n.lineno for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))]  # fmt: skip
+        assert not nested, f"{path.name}: imports inside functions at lines {nested}"
+    imports = {path.stem: {n.module for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.ImportFrom)}
+               for path in pkg.glob("*.py")}  # fmt: skip
+    own = "jaxtrade.models.sunk_cost."
+    for rule in ("constant_rule", "krusell_smith"):
+        assert own + "aggregate" in imports[rule]
+        assert not {own + "solve", own + "simulate", own + "constant_rule", own + "krusell_smith"} & imports[rule]
+    assert not {own + "constant_rule", own + "krusell_smith", own + "solve"} & imports["aggregate"]

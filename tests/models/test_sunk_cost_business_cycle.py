@@ -1,12 +1,14 @@
-"""Tests of the Table 1 business-cycle moments of Ruhl (2008) (jaxtrade.models.sunk_cost.business_cycle)."""
+"""Tests of the Table 1 business-cycle moments of Ruhl (2008) (jaxtrade.models.sunk_cost.moments)."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from jaxtrade.errors import ConvergenceError, finish
 from jaxtrade.models import sunk_cost as sc
-from jaxtrade.models.sunk_cost import business_cycle as bc
+from jaxtrade.models.sunk_cost import moments as bc
+from jaxtrade.replication.ruhl import tables as ruhl_tables
 
 # ----------------------------------------------------------------- statistics
 
@@ -107,7 +109,7 @@ def test_output_moments_small_grid(small):
     # output moves with z: near the closed forms of the frozen-distribution economy (sampling error ~ 0.03)
     assert m["mean_sd"] == pytest.approx(m["frozen"]["sd"], rel=0.25)
     assert m["mean_autocorr"] == pytest.approx(m["frozen"]["autocorr"], abs=0.12)
-    df = bc.table1(p, moments=m)
+    df = ruhl_tables.table1(p, m)  # Table 1 beside the paper (jaxtrade.replication.ruhl)
     assert list(df["paper (data)"]) == [0.036, 0.793]
     assert df.loc[1, "log z alone (closed form)"] == pytest.approx(2 * 0.803 - 1)
 
@@ -133,3 +135,15 @@ def test_bad_arguments_raise(small, kw, field):
     p, sol = small
     with pytest.raises(ValueError, match=field):
         bc.output_moments(p, sol, **kw)
+
+
+def test_output_moments_info_and_throw(small):
+    """The per-period balanced-trade roots are folded into one info (RESULTS.inner_failed when one fails)."""
+    p, sol = small
+    m = bc.output_moments(p, sol, n_economies=2, T=60, burn=10)
+    assert bool(m["info"].converged) and int(m["info"].iterations) == 50 and m["all_converged"]
+    info = sc.simulation_info(np.array([[True, True], [True, False]]), np.array([[0.0, 1e-13], [0.0, 0.5]]))
+    assert not bool(info.converged) and float(info.residual) == 0.5 and int(info.iterations) == 2
+    assert info.reason == "an inner solve (value function, distribution or market clearing) did not converge"
+    with pytest.raises(ConvergenceError, match="inner solve"):
+        finish(info, throw=True, what="a simulation")

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxtrade.errors import ConvergenceError
+from jaxtrade.errors import RESULTS, ConvergenceError
 from jaxtrade.models import sunk_cost as sc
 from jaxtrade.models.sunk_cost import krusell_smith as ks
 
@@ -48,7 +48,10 @@ def test_bilinear_interpolation_exact_for_bilinear_functions():
     rng = np.random.default_rng(1)
     nh = jnp.asarray(np.sort(rng.uniform(-2.2, -1.8, 5)))
     nf = jnp.asarray(np.sort(rng.uniform(-2.3, -1.7, 4)))
-    f = lambda x, y: 0.3 - 1.2 * x + 0.7 * y + 2.5 * x * y
+
+    def f(x, y):
+        return 0.3 - 1.2 * x + 0.7 * y + 2.5 * x * y
+
     H, F = np.meshgrid(np.asarray(nh), np.asarray(nf), indexing="ij")
     vals = f(H, F).ravel()
     xh = rng.uniform(float(nh[0]), float(nh[-1]), 50)
@@ -107,8 +110,8 @@ def test_loglinear_rule_with_zero_slopes_is_the_constant_rule(p20):
     assert np.array_equal(d_ll[clear], np.asarray(const.export)[clear] == 1.0)
     # simulations coincide when no type is near its cutoff
     shocks = sc.draw_shocks(p20, jax.random.PRNGKey(3), 60)
-    a = sc.simulate(p20, ss.grid, const, sc.initial_state(ss), shocks)
-    b = sc.simulate(p20, ss.grid, pol, sc.initial_state(ss), shocks)
+    a = sc.simulate_path(p20, ss.grid, const, sc.initial_state(ss), shocks)
+    b = sc.simulate_path(p20, ss.grid, pol, sc.initial_state(ss), shocks)
     assert clear.all()  # no type within 1e-4 of indifference at these forecasts
     np.testing.assert_allclose(np.asarray(b["m"]), np.asarray(a["m"]), rtol=1e-12)
     np.testing.assert_allclose(np.asarray(b["w_f"]), np.asarray(a["w_f"]), rtol=1e-10)
@@ -120,11 +123,11 @@ def test_loglinear_solution_is_a_fixed_point(p20, sol20):
     assert r.coef.shape == (8, 4, 3) and np.all(np.asarray(r.r2) > 0.9)
     ss = sol20.steady
     shocks = sc.draw_shocks(p20, jax.random.PRNGKey(0), 400)  # the loop's seed-0 shocks
-    step = jax.jit(lambda c, nd, v: ks._iteration(p20, ss.grid, ss, shocks, 100, True, 1e-10, c, nd, sol20.policy.x_grid, v))
-    pol, new, r2, sst, paper, stats = step(r.coef, r.nodes, sol20.policy.v)
+    step = jax.jit(lambda c, nd, v: ks.forecast_update(p20, ss, shocks, c, nd, sol20.policy.x_grid, v, burn=100))
+    new = step(r.coef, r.nodes, sol20.policy.v).coef
     assert float(jnp.max(jnp.abs(new - r.coef))) < 5e-5  # the loop stopped at a change < 1e-5 (damped 0.2)
     # away from the fixed point the map moves the coefficients
-    _, new0, *_ = step(r.coef.at[6, :, 1].add(0.05), r.nodes, sol20.policy.v)
+    new0 = step(r.coef.at[6, :, 1].add(0.05), r.nodes, sol20.policy.v).coef
     assert float(jnp.max(jnp.abs(new0 - r.coef.at[6, :, 1].add(0.05)))) > 1e-3
     # symmetric rules: foreign's a_x rule in (H,L) is home's in (L,H) with m and m* swapped
     c = np.asarray(r.coef)
@@ -141,10 +144,14 @@ def test_time_series_with_loglinear_rules(p20, sol20):
 
 
 def test_nonconverged_loop_carries_coefficients_and_r2(p20):
+    kw = dict(T=150, burn=50, n_m=3, n_x=200, max_outer=2, n_regrid=1, tol=1e-30)
     with pytest.raises(ConvergenceError, match="last coefficients") as e:
-        sc.solve_stochastic(p20, T=150, burn=50, n_m=3, n_x=200, max_outer=2, n_regrid=1, tol=1e-30)
-    assert e.value.coefficients.shape == (8, 4, 3) and e.value.r2.shape == (8,)
+        sc.solve_stochastic(p20, **kw)
     assert "R2" in str(e.value)
+    # throw=False: the last coefficients and R^2 come back in the solution, flagged as not converged
+    sol = sc.solve_stochastic(p20, throw=False, **kw)
+    assert sol.ks.coef.shape == (8, 4, 3) and sol.ks.r2.shape == (8,)
+    assert not bool(sol.info.converged) and sol.info.result == RESULTS.max_iterations
 
 
 @pytest.mark.parametrize("kw, word", [({"rule": "quadratic"}, "rule"), ({"export_rule": "coin"}, "export_rule"),
@@ -155,7 +162,7 @@ def test_bad_options_raise(p20, kw, word):
 
 
 def test_entry_cost_price_by_unit(p20):
-    """Own-wage price of one unit of kappa: 1 (labour), 1/z (effective labour), 1 at the steady state for the bundles."""
+    """Own-wage price of one unit of kappa: 1 (labour), 1/z (effective labour), 1 at the steady state (bundles)."""
     ss = sc.steady_state(p20)
     z = jnp.array([1.025, 0.975])
     lad, ly = jnp.log(ss.period.a_d), jnp.log(ss.period.Y)
@@ -175,12 +182,10 @@ def test_entry_cost_price_by_unit(p20):
 def test_effective_labour_entry_cost_moves_the_exporter_moment_with_the_state(p20, sol20):
     """With kappa in labour, (H,H) and (L,L) differ by a common scale and the m' rule cannot tell them apart;
     with kappa in effective labour (cheaper when own productivity is high) exporters rise in (H,H)."""
-    from jaxtrade.replication.ruhl import m_gap
-
     pe = sc.ruhl_params(n_phi=20, n_kappa=20, entry_cost_units="effective_labor")
     sol_e = sc.solve_stochastic(pe, T=400, burn=100, n_m=3, n_x=400, max_outer=150)
-    gap_labour = m_gap(np.asarray(sol20.ks.paper_coef)[2])
-    gap_effective = m_gap(np.asarray(sol_e.ks.paper_coef)[2])
+    gap_labour = ks.moment_rule_gap(np.asarray(sol20.ks.paper_coef)[2])
+    gap_effective = ks.moment_rule_gap(np.asarray(sol_e.ks.paper_coef)[2])
     assert abs(gap_labour) < 1e-3 and gap_effective > 0.05
 
 
@@ -193,3 +198,39 @@ def test_time_series_does_not_depend_on_economies_per_step(p20, sol20):
     np.testing.assert_allclose(a["r2"], b["r2"], rtol=1e-12, atol=1e-12)
     with pytest.raises(ValueError, match="economies_per_step"):
         sc.time_series_experiment(p20, sol20, economies_per_step=0, **kw)
+
+
+# ------------------------------------------------------------------ the contract: throw, options
+
+
+def test_krusell_smith_throw_true_raises_with_max_outer_1(p20):
+    with pytest.raises(ConvergenceError, match=r"Krusell-Smith loop .*iteration limit.*iterations=1") as e:
+        sc.solve_stochastic(p20, T=150, burn=50, n_m=3, n_x=200, max_outer=1)
+    assert e.value.tol == 1e-5 and e.value.iterations.tolist() == 1 and "last coefficients" in str(e.value)
+
+
+def test_krusell_smith_throw_false_returns_flags(p20):
+    sol = sc.solve_stochastic(p20, T=150, burn=50, n_m=3, n_x=200, max_outer=1, throw=False)
+    assert not bool(sol.info.converged) and int(sol.info.iterations) == 1
+    assert sol.info.reason == "the iteration limit was reached before the tolerance was met"
+    assert bool(sol.policy.info.converged) and bool(sol.steady.info.converged)  # inner solves fine
+    assert sol.ks.changes.shape == (1,) and float(sol.info.residual) == pytest.approx(float(sol.ks.changes[0]))
+
+
+def test_moment_rule_gap():
+    c = np.array([[0.1, 0.5, 0.0], [0.0, 0.5, 0.0], [0.0, 0.5, 0.0], [0.05, 0.5, 0.0]])
+    assert ks.moment_rule_gap(c) == pytest.approx(0.1)  # 0.2 in (H,H) minus 0.1 in (L,L)
+
+
+def test_options_are_checked_in_one_place(p20):
+    with pytest.raises(ValueError, match=r"rule must be one of \('loglinear', 'constant'\)"):
+        sc.solve_stochastic(p20, rule="quadratic")
+    with pytest.raises(ValueError, match=r"export_rule must be one of \('lottery', 'discrete'\)"):
+        sc.KSOptions(export_rule="coin")
+    with pytest.raises(ValueError, match="unknown options"):
+        sc.solve_stochastic(p20, n_grid=3)
+    with pytest.raises(ValueError, match="apply only to rule='loglinear'"):
+        sc.solve_stochastic(p20, rule="constant", n_m=3)
+    with pytest.raises(ValueError, match="damping"):
+        sc.solve_stochastic(p20, rule="constant", damping=1.5)
+    assert sc.DEFAULT_DAMPING == {"loglinear": 0.2, "constant": 0.5}

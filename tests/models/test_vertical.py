@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -93,9 +95,9 @@ def test_gravity_equation_21_and_lambda_tilde_closed_form():
     np.testing.assert_allclose(eq.R_I_flow, R_pred, rtol=1e-10)
     # Appendix A.2: closed form of Lambda~^F_ji
     N, fF = eq.N_E, p.f_F
-    rhs = (N[1] / N[0] * tau[1, 0] ** (-k) * (fF[1, 0] / fF[0, 0]) ** -1 * (f[1, 0] / f[0, 0]) ** (-(k - s + 1) / (s - 1))) ** (
-        (k - s + 1) / (2 * (s - 1) - k)
-    )
+    fI_ratio = (f[1, 0] / f[0, 0]) ** (-(k - s + 1) / (s - 1))
+    power = (k - s + 1) / (2 * (s - 1) - k)
+    rhs = (N[1] / N[0] * tau[1, 0] ** (-k) * (fF[1, 0] / fF[0, 0]) ** -1 * fI_ratio) ** power
     np.testing.assert_allclose(eq.Lambda_F_tilde[0] ** e, rhs, rtol=1e-10)
 
 
@@ -168,7 +170,8 @@ def test_reverse_mode_gradient_of_equilibrium_flow_equals_finite_differences():
 
     def import_flow(f_E_i):
         q = jax.tree_util.tree_map(lambda x: x, p)
-        q = v.VerticalParams(**{n: getattr(q, n) for n in q.__dataclass_fields__ if n != "f_E"}, f_E=p.f_E.at[0].set(f_E_i))
+        fields = {f.name: getattr(q, f.name) for f in dataclasses.fields(q) if f.name != "f_E"}
+        q = v.VerticalParams(**fields, f_E=p.f_E.at[0].set(f_E_i))
         return v.solve_input_trade(q, throw=False).R_I_flow[1, 0]
 
     g = jax.grad(import_flow)(1.0)
@@ -205,7 +208,9 @@ def test_partial_elasticities_equal_proposition_2(p):
     assume(bool(v.solve_final_trade(p, throw=False).valid))
     el = v.partial_trade_elasticities(p)
     cf = el["closed_form"]
-    for key in ("zeta_I", "zeta_F", "xi_I", "xi_F", "importer_extensive_downstream", "exporter_extensive_upstream", "exporter_extensive_final"):
+    keys = ("zeta_I", "zeta_F", "xi_I", "xi_F", "importer_extensive_downstream", "exporter_extensive_upstream",
+            "exporter_extensive_final")  # fmt: skip
+    for key in keys:
         np.testing.assert_allclose(el[key], cf[key], rtol=1e-6, err_msg=key)
     total = el["intensive"] + el["importer_extensive_downstream"] + el["exporter_extensive_upstream"]
     np.testing.assert_allclose(total, el["zeta_I"], rtol=1e-8)
@@ -261,7 +266,7 @@ def test_inputs_are_not_mutated():
     v.solve_input_trade(p)
     v.partial_trade_elasticities(p)
     after = jax.tree_util.tree_map(np.array, p)
-    for a, b in zip(jax.tree_util.tree_leaves(before), jax.tree_util.tree_leaves(after)):
+    for a, b in zip(jax.tree_util.tree_leaves(before), jax.tree_util.tree_leaves(after), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

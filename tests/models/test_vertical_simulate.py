@@ -9,10 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jaxtrade.models.vertical.equilibrium import solve_final_trade, solve_input_trade
+from jaxtrade.models.vertical.moments import final_partial_flows, input_partial_flows
 from jaxtrade.models.vertical.params import vertical_params
-from jaxtrade.models.vertical.simulate import PANEL_COLUMNS, input_cell_base, input_cell_expected, simulate_panel
-from jaxtrade.models.vertical.statics import _final_partial_flow, _input_partial_system
+from jaxtrade.models.vertical.simulate import (
+    PANEL_COLUMNS,
+    PanelConfig,
+    input_cell_base,
+    input_cell_expected,
+    simulate_panel,
+)
+from jaxtrade.models.vertical.solve import solve_final_trade, solve_input_trade
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +28,13 @@ def params():
 
 @pytest.fixture(scope="module")
 def expected_panel(params):
-    return simulate_panel(params, 5, 6, 3, jax.random.PRNGKey(0), expected=True)
+    return simulate_panel(params, None, jax.random.PRNGKey(0), n_products=5, n_countries=6, years=3, expected=True)
 
 
 @pytest.fixture(scope="module")
 def noisy_panel(params):
-    return simulate_panel(params, 4, 5, 3, jax.random.PRNGKey(7), return_firms=True)
+    cfg = PanelConfig(n_products=4, n_countries=5, years=3)
+    return simulate_panel(params, None, jax.random.PRNGKey(7), cfg, return_firms=True)
 
 
 def fe_slope(d: pd.DataFrame, y: str, x: str) -> float:
@@ -93,16 +100,18 @@ def test_no_negative_flows_and_decomposition(noisy_panel):
 
 
 def test_year_labels_and_goods_subset(params):
-    df, firms = simulate_panel(params, 5, 6, [2000, 2001, 2002], 0, goods=("F",), expected=True, return_firms=True)
+    cfg = PanelConfig(5, 6, [2000, 2001, 2002], goods=("F",), expected=True, return_firms=True)
+    df, firms = simulate_panel(params, None, 0, cfg)
     assert set(df["year"]) == {2000, 2001, 2002} and set(df["goods"]) == {"F"} and len(df) == 90 and len(firms) == 0
 
 
 def test_deterministic_by_seed(params, noisy_panel):
     df, firms = noisy_panel
-    df2, firms2 = simulate_panel(params, 4, 5, 3, jax.random.PRNGKey(7), return_firms=True)
+    cfg = PanelConfig(n_products=4, n_countries=5, years=3)
+    df2, firms2 = simulate_panel(params, None, jax.random.PRNGKey(7), cfg, return_firms=True)
     pd.testing.assert_frame_equal(df, df2)
     pd.testing.assert_frame_equal(firms, firms2)
-    df3 = simulate_panel(params, 4, 5, 3, jax.random.PRNGKey(8))
+    df3 = simulate_panel(params, None, jax.random.PRNGKey(8), cfg)
     assert not np.allclose(df["R"], df3["R"])
 
 
@@ -119,13 +128,15 @@ def test_expected_flows_match_statics(params, expected_panel):
     @jax.jit
     def statics_I(ln_tau, ln_b, ln_n):
         b, n = jnp.exp(ln_b), jnp.exp(ln_n)
-        e = eqx.tree_at(lambda q: (q.B_F, q.B_I, q.N_E), eq, (eq.B_F.at[0].multiply(b), eq.B_I.at[0].multiply(b), eq.N_E.at[1].multiply(n)))
-        return _input_partial_system(e, p)(ln_tau, jnp.log(p.f_I[1, 0]), jnp.log(p.f_F[1, 0]))
+        shifted = (eq.B_F.at[0].multiply(b), eq.B_I.at[0].multiply(b), eq.N_E.at[1].multiply(n))
+        e = eqx.tree_at(lambda q: (q.B_F, q.B_I, q.N_E), eq, shifted)
+        return input_partial_flows(e, p)(ln_tau, jnp.log(p.f_I[1, 0]), jnp.log(p.f_F[1, 0]))
 
     @jax.jit
     def statics_F(ln_tau, ln_b, ln_n):
-        e = eqx.tree_at(lambda q: (q.B_F, q.M_E), eqF, (eqF.B_F.at[0].multiply(jnp.exp(ln_b)), eqF.M_E.at[1].multiply(jnp.exp(ln_n))))
-        return _final_partial_flow(e, p)(ln_tau, jnp.log(p.f_F[1, 0]))
+        shifted = (eqF.B_F.at[0].multiply(jnp.exp(ln_b)), eqF.M_E.at[1].multiply(jnp.exp(ln_n)))
+        e = eqx.tree_at(lambda q: (q.B_F, q.M_E), eqF, shifted)
+        return final_partial_flows(e, p)(ln_tau, jnp.log(p.f_F[1, 0]))
 
     for h, fn in (("I", statics_I), ("F", statics_F)):
         sub = df[df.goods == h].iloc[[0, 7, 31, 58, 89]]
@@ -136,15 +147,16 @@ def test_expected_flows_match_statics(params, expected_panel):
         np.testing.assert_allclose(sub["R_model"].to_numpy(), ref, rtol=1e-8)
         if h == "I":  # the closed-form cutoffs of (6) and (12) are statics' Newton solution
             mine = input_cell_expected(*args, input_cell_base(p, eq))
-            np.testing.assert_allclose(np.asarray(mine["Lambda_F_tilde"]), np.exp(out[:, 1]), rtol=1e-8)
+            np.testing.assert_allclose(np.asarray(mine.Lambda_F_tilde), np.exp(out[:, 1]), rtol=1e-8)
         np.testing.assert_allclose(sub["R"].to_numpy() / scale, ref, rtol=1e-8)
     # without shifters and at the base tau, the cell is the base equilibrium itself
-    np.testing.assert_allclose(float(statics_I(jnp.log(p.tau_I[1, 0]), 0.0, 0.0)[0]), np.log(float(eq.R_I_flow[1, 0])), rtol=1e-10)
+    ln_R_base = float(statics_I(jnp.log(p.tau_I[1, 0]), 0.0, 0.0)[0])
+    np.testing.assert_allclose(ln_R_base, np.log(float(eq.R_I_flow[1, 0])), rtol=1e-10)
     mine = input_cell_expected(jnp.log(p.tau_I[1, 0]), 0.0, 0.0, input_cell_base(p, eq))
-    np.testing.assert_allclose(float(mine["varphi_tilde"]), float(eq.varphi_tilde[0]), rtol=1e-10)
-    np.testing.assert_allclose(float(mine["phi_ji"]), float(eq.phi[1, 0]), rtol=1e-10)
-    np.testing.assert_allclose(float(mine["importers"]), float(eq.importers_F[0]), rtol=1e-10)
-    np.testing.assert_allclose(float(mine["exporters"]), float(eq.firms_I[1, 0]), rtol=1e-10)
+    np.testing.assert_allclose(float(mine.varphi_tilde), float(eq.varphi_tilde[0]), rtol=1e-10)
+    np.testing.assert_allclose(float(mine.phi_ji), float(eq.phi[1, 0]), rtol=1e-10)
+    np.testing.assert_allclose(float(mine.importers), float(eq.importers_F[0]), rtol=1e-10)
+    np.testing.assert_allclose(float(mine.exporters), float(eq.firms_I[1, 0]), rtol=1e-10)
 
 
 def test_expected_sales_per_exporter(params, expected_panel):
@@ -173,7 +185,8 @@ def test_fe_regression_recovers_zeta_noise_free(expected_panel):
 
 
 def test_fe_regression_with_firm_noise(params):
-    df = simulate_panel(params, 12, 8, 3, jax.random.PRNGKey(4), firms_per_cell=150.0)
+    cfg = PanelConfig(n_products=12, n_countries=8, years=3, firms_per_cell=150.0)
+    df = simulate_panel(params, None, jax.random.PRNGKey(4), cfg)
     assert (df["M"] > 0).mean() > 0.97
     el = df.attrs["elasticities"]
     est = {h: {z: -fe_slope(df[df.goods == h], z, "tariff") for z in ("R", "M")} for h in "IF"}
@@ -198,7 +211,7 @@ def test_fe_regression_with_firm_noise(params):
         (dict(n_products=0), "n_products"),
         (dict(n_countries=2.5), "n_countries"),
         (dict(years=0), "years"),
-        (dict(seed="abc"), "seed"),
+        (dict(key="abc"), "key"),
         (dict(goods=("I", "X")), "goods"),
         (dict(delta=-1.0), "delta"),
         (dict(dist=[0.5] + [2.0] * 5), "dist"),
@@ -214,7 +227,8 @@ def test_fe_regression_with_firm_noise(params):
     ],
 )
 def test_bad_inputs(params, kwargs, match):
-    base = dict(params=params, n_products=5, n_countries=6, years=3, seed=0, expected=True)  # shapes of expected_panel
+    # the shapes of expected_panel
+    base = dict(params=params, solution=None, key=0, n_products=5, n_countries=6, years=3, expected=True)
     base.update(kwargs)
     with pytest.raises(ValueError, match=match):
         simulate_panel(**base)
@@ -222,4 +236,4 @@ def test_bad_inputs(params, kwargs, match):
 
 def test_bad_params():
     with pytest.raises(ValueError, match="params"):
-        simulate_panel("not params", 2, 2, 2, 0)
+        simulate_panel("not params", None, 0, n_products=2, n_countries=2, years=2)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import jaxtrade._config  # noqa: F401
+import jaxtrade  # noqa: F401  (float64 by default)
 from jaxtrade.numerics.distribution import push_forward, stationary_distribution, young_lottery
 from jaxtrade.numerics.grids import log_grid
 
@@ -63,8 +63,11 @@ def test_push_forward_preserves_mass_index_and_lottery():
     P, grid, lottery = _setup()
     mu = jnp.asarray(np.random.default_rng(1).uniform(size=(3, 6)))
     mu = mu / mu.sum()
-    for kwargs in (dict(policy_idx=jnp.array([[0, 1, 2, 3, 4, 5], [5, 5, 5, 0, 0, 0], [2, 2, 2, 2, 2, 2]])),
-                   dict(lottery=lottery), {}):
+    for kwargs in (
+        dict(policy_idx=jnp.array([[0, 1, 2, 3, 4, 5], [5, 5, 5, 0, 0, 0], [2, 2, 2, 2, 2, 2]])),
+        dict(lottery=lottery),
+        {},
+    ):
         new = push_forward(mu, P, **kwargs)
         assert new.shape == (3, 6)
         np.testing.assert_allclose(jnp.sum(new), 1.0, atol=1e-14)

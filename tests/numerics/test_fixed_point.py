@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import jaxtrade._config  # noqa: F401
+import jaxtrade  # noqa: F401  (float64 by default)
 from jaxtrade.errors import RESULTS, ConvergenceError, Solution
 from jaxtrade.numerics.fixed_point import fixed_point
 
@@ -130,7 +130,9 @@ def test_matrix_free_gradient_large_value_function(implicit_solver):
     w = jnp.cos(idx / 7.0)
 
     def loss(r):
-        return jnp.dot(w, fixed_point(bellman, jnp.zeros(n), r, method="anderson", implicit_solver=implicit_solver).value)
+        return jnp.dot(
+            w, fixed_point(bellman, jnp.zeros(n), r, method="anderson", implicit_solver=implicit_solver).value
+        )
 
     g = jax.jit(jax.grad(loss))(r)
     S_mat = 0.5 * jnp.eye(n) + 0.5 * jnp.roll(jnp.eye(n), 1, axis=1)

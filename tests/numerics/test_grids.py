@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import jaxtrade._config  # noqa: F401
+import jaxtrade  # noqa: F401  (float64 by default)
 from jaxtrade.numerics.grids import (
     log_grid,
     pareto_cdf,

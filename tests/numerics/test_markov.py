@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import jaxtrade._config  # noqa: F401
+import jaxtrade  # noqa: F401  (float64 by default)
 from jaxtrade.numerics.markov import (
     MarkovChain,
     rouwenhorst,

@@ -5,9 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import jaxtrade._config  # noqa: F401
-from jaxtrade.errors import ConvergenceError
-from jaxtrade.errors import RESULTS
+import jaxtrade  # noqa: F401  (float64 by default)
+from jaxtrade.errors import RESULTS, ConvergenceError
 from jaxtrade.numerics import Solution, newton_root
 
 

@@ -7,11 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import jaxtrade._config  # noqa: F401
+import jaxtrade  # noqa: F401  (float64 by default)
 from jaxtrade.numerics.sharding import batch_size, device_mesh, pad_batch, shard_batch, sharded_vmap
-
-from tests._devices import run_on_cpu_devices
-
+from tests.devices import run_on_cpu_devices
 
 
 def _solve(a, b):
@@ -42,7 +40,7 @@ def test_single_device_and_padding():
 SCRIPT = textwrap.dedent(
     """
     import jax, jax.numpy as jnp, numpy as np
-    import jaxtrade._config
+    import jaxtrade  # noqa: F401
     from jaxtrade.numerics.sharding import device_mesh, shard_batch, sharded_vmap
     from jaxtrade.numerics.fixed_point import fixed_point
 

@@ -30,6 +30,13 @@ O(distinct level pairs), which is often several times smaller than N.
 Group sums are ``jax.ops.segment_sum`` over int32 codes (float64 scatter-add);
 the whole loop is one ``lax.while_loop`` inside ``jit``, compiled once per
 (shape, level counts) and reused, e.g. across PPML iterations.
+
+Every function here follows the solver contract of :mod:`jaxtrade.errors`:
+it returns a :class:`~jaxtrade.errors.Solution` (``value``, ``info``) and
+takes ``throw=True``. The jit-compiled cores (:func:`demean_arrays`,
+:func:`demean_two_way_arrays`, :func:`demean_two_way_coef`) take ``throw``
+as a static argument; callers that fold the diagnostics into their own
+(``feols``, ``fepois``) pass ``throw=False``.
 """
 
 from __future__ import annotations
@@ -39,21 +46,52 @@ import warnings
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from jaxtrade import _config  # noqa: F401  (float64 before any array)
-
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from jaxtrade.errors import solver_info
+from jaxtrade.empirics.literals import DemeanMethod, check_literal
+from jaxtrade.errors import Solution, SolverInfo, finish, solver_info
+
+__all__ = [
+    "DEFAULT_MAXITER",
+    "DEFAULT_TOL",
+    "CrossTable",
+    "TwoWaySolution",
+    "as_group_tuple",
+    "cross_table",
+    "demean",
+    "demean_arrays",
+    "demean_sharded",
+    "demean_two_way_arrays",
+    "demean_two_way_coef",
+    "resolve_method",
+]
 
 DEFAULT_TOL = 1e-10
+"""Default demeaning tolerance: the relative change of a sweep, per column."""
 DEFAULT_MAXITER = 10_000
+"""Default cap on accelerated demeaning iterations."""
+
+
+class TwoWaySolution(eqx.Module):
+    """The result of :func:`demean_two_way_coef`: the demeaned ``value``, the coefficients ``coef``, ``info``.
+
+    ``coef`` (shape ``(n_groups[1], P)``) are the second fixed effect's
+    coefficients, the warm start of a nearby problem.
+    """
+
+    value: jax.Array
+    coef: jax.Array
+    info: SolverInfo
 
 
 def _group_weights_inverse(group_ids, weights, n_groups, n_rows):
     inverse = []
-    for codes, count in zip(group_ids, n_groups):
+    for codes, count in zip(group_ids, n_groups, strict=True):
         if weights is None:
             total = jax.ops.segment_sum(jnp.ones(n_rows), codes, num_segments=count)
         else:
@@ -69,7 +107,7 @@ def _sweep(x, weights, group_ids, inverse_weights, n_groups):
     one-dimensional scatter-add, which XLA:CPU runs faster than the
     scatter of (N, P) rows (about 25 % per sweep at N = 1e6, P = 3).
     """
-    for codes, inv, count in zip(group_ids, inverse_weights, n_groups):
+    for codes, inv, count in zip(group_ids, inverse_weights, n_groups, strict=True):
         columns = []
         for col in x:  # P columns (a handful), not rows
             wcol = col if weights is None else col * weights
@@ -125,9 +163,11 @@ def _irons_tuck(sweep, v0, scale, tol, maxiter, change_bound, axis=0):
     return v, solver_info(iterations, resid, tol)
 
 
-@functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
-def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, x0=None):
-    """Jit-compiled demeaning core (see :func:`demean` for the friendly wrapper).
+@functools.partial(jax.jit, static_argnames=("n_groups", "maxiter", "throw"))
+def demean_arrays(
+    x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, x0=None, *, throw: bool = True
+) -> Solution:
+    """Jit-compiled demeaning core, alternating projections in row space (see :func:`demean`).
 
     Parameters
     ----------
@@ -151,12 +191,15 @@ def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFA
         projections and the Irons-Tuck steps stay in the affine space
         ``x + span(D)``, so the limit is the same projection of ``x``;
         only the number of iterations changes. ``None``: start at ``x``.
+    throw : bool (static)
+        Raise when the demeaning does not converge (compiled in with
+        :func:`equinox.branched_error_if`); ``False``: report it in ``info``.
 
     Returns
     -------
-    x_demeaned : jax.Array, shape (N, P)
-    info : SolverInfo
-        Iterations, final relative change of a plain sweep, converged flag.
+    Solution
+        ``value`` the demeaned ``x`` (N, P); ``info`` the iterations, final
+        relative change of a plain sweep and converged flag.
     """
     x = jnp.asarray(x)
     inverse_weights = _group_weights_inverse(group_ids, weights, n_groups, x.shape[0])
@@ -169,11 +212,11 @@ def demean_arrays(x, group_ids, weights, n_groups, tol=DEFAULT_TOL, maxiter=DEFA
     if len(group_ids) == 1:
         out = sweep(x.T).T
         info = solver_info(jnp.asarray(1, dtype=jnp.int32), jnp.asarray(0.0, dtype=x.dtype), tol)
-        return out, info
+        return Solution(out, info)
 
     start = x if x0 is None else x0
     out, info = _irons_tuck(sweep, start.T, scale, tol, maxiter, change_bound=1.0, axis=1)
-    return out.T, info
+    return finish(Solution(out.T, info), throw=throw, what="demeaning (alternating projections)", tol=tol)
 
 
 class CrossTable(NamedTuple):
@@ -194,9 +237,14 @@ class CrossTable(NamedTuple):
 
 
 def cross_table(first, second, n_second: int | None = None) -> CrossTable:
-    """Build the :class:`CrossTable` of two integer-coded fixed effects (NumPy, O(N) hashing)."""
-    import pandas as pd
+    """Build the :class:`CrossTable` of two integer-coded fixed effects (NumPy, O(N) hashing).
 
+    Examples
+    --------
+    >>> table = cross_table(np.array([1, 0, 1, 1]), np.array([0, 1, 0, 1]))
+    >>> np.asarray(table.pair_of_row).tolist(), np.asarray(table.pair_first).tolist()
+    ([1, 0, 1, 2], [0, 1, 1])
+    """
     first = np.asarray(first, dtype=np.int64)
     second = np.asarray(second, dtype=np.int64)
     if first.shape != second.shape or first.ndim != 1:
@@ -211,8 +259,11 @@ def cross_table(first, second, n_second: int | None = None) -> CrossTable:
     )
 
 
-@functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
-def demean_two_way_arrays(x, group_ids, weights, table: CrossTable, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, b0=None):
+@functools.partial(jax.jit, static_argnames=("n_groups", "maxiter", "throw"))
+def demean_two_way_arrays(
+    x, group_ids, weights, table: CrossTable, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, b0=None,
+    *, throw: bool = True,
+) -> Solution:  # fmt: skip
     """Two fixed effects: alternating projections on the coefficients, through the cross table.
 
     The demeaned ``x`` is ``x - a[g1] - b[g2]`` where ``(a, b)`` solve the
@@ -235,18 +286,23 @@ def demean_two_way_arrays(x, group_ids, weights, table: CrossTable, n_groups, to
     coefficients (zeros if omitted; see :func:`demean_two_way_coef`).
     """
     out, _, info = _two_way(x, group_ids, weights, table, n_groups, tol, maxiter, b0)
-    return out, info
+    return finish(Solution(out, info), throw=throw, what="demeaning (two fixed effects)", tol=tol)
 
 
-@functools.partial(jax.jit, static_argnames=("n_groups", "maxiter"))
-def demean_two_way_coef(x, group_ids, weights, table: CrossTable, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, b0=None):
+@functools.partial(jax.jit, static_argnames=("n_groups", "maxiter", "throw"))
+def demean_two_way_coef(
+    x, group_ids, weights, table: CrossTable, n_groups, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, b0=None,
+    *, throw: bool = True,
+) -> TwoWaySolution:  # fmt: skip
     """As :func:`demean_two_way_arrays`, also returning the second effect's coefficients ``b``.
 
-    Returns ``(x_demeaned, b, info)``; pass ``b`` as ``b0`` to warm-start a
-    nearby problem (same fixed effects, slightly different weights or
-    columns, e.g. the next PPML iteration). Any ``b0`` gives the same limit.
+    Returns a :class:`TwoWaySolution` ``(value, coef, info)``; pass ``coef``
+    as ``b0`` to warm-start a nearby problem (same fixed effects, slightly
+    different weights or columns, e.g. the next PPML iteration). Any ``b0``
+    gives the same limit.
     """
-    return _two_way(x, group_ids, weights, table, n_groups, tol, maxiter, b0)
+    out, b, info = _two_way(x, group_ids, weights, table, n_groups, tol, maxiter, b0)
+    return finish(TwoWaySolution(out, b, info), throw=throw, what="demeaning (two fixed effects)", tol=tol)
 
 
 def _two_way(x, group_ids, weights, table, n_groups, tol, maxiter, b0):
@@ -282,9 +338,15 @@ def _two_way(x, group_ids, weights, table, n_groups, tol, maxiter, b0):
 # Variants that let XLA write the demeaned columns into the input's buffer
 # (``donate_argnums=0``): for callers that pass a private copy they no longer
 # need (``demean(..., donate=True)``, feols), this saves one (N, P) array.
-_DEMEAN_DONATED = jax.jit(demean_arrays.__wrapped__, static_argnames=("n_groups", "maxiter"), donate_argnums=0)
+_DEMEAN_DONATED = jax.jit(
+    demean_arrays.__wrapped__,  # type: ignore[attr-defined]
+    static_argnames=("n_groups", "maxiter", "throw"),
+    donate_argnums=0,
+)
 _TWO_WAY_DONATED = jax.jit(
-    demean_two_way_arrays.__wrapped__, static_argnames=("n_groups", "maxiter"), donate_argnums=0
+    demean_two_way_arrays.__wrapped__,  # type: ignore[attr-defined]
+    static_argnames=("n_groups", "maxiter", "throw"),
+    donate_argnums=0,
 )
 
 
@@ -306,10 +368,11 @@ def demean(
     n_groups: Sequence[int] | None = None,
     tol: float = DEFAULT_TOL,
     maxiter: int = DEFAULT_MAXITER,
-    method: str = "auto",
+    method: DemeanMethod = "auto",
     table: CrossTable | None = None,
     donate: bool = False,
-):
+    throw: bool = True,
+) -> Solution:
     """Demean ``x`` by one or more fixed effects (weighted least-squares residual).
 
     Parameters
@@ -341,11 +404,27 @@ def demean(
         ``True`` only for a jax array you no longer need (it is deleted);
         saves one (N, P) array at the peak. A NumPy ``x`` is copied to the
         device first, so only that copy is donated.
+    throw : bool
+        Raise :class:`~jaxtrade.errors.ConvergenceError` when the demeaning
+        does not reach ``tol`` within ``maxiter`` iterations; ``False``:
+        return the result and report it in ``info``.
 
     Returns
     -------
-    x_demeaned : jax.Array, same shape as ``x``
-    info : SolverInfo
+    Solution
+        ``value`` the demeaned ``x`` (a jax array of the shape of ``x``) and
+        ``info`` its :class:`~jaxtrade.errors.SolverInfo`.
+
+    Examples
+    --------
+    A balanced firm x year panel: ``x`` less the firm and year means plus the grand mean.
+
+    >>> firm, year = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
+    >>> sol = demean(np.array([1.0, 2.0, 3.0, 5.0]), [firm, year], tol=1e-12)
+    >>> np.round(np.asarray(sol.value), 12).tolist()
+    [0.25, -0.25, -0.25, 0.25]
+    >>> bool(sol.info.converged)
+    True
     """
     x = jnp.asarray(x)
     squeeze = x.ndim == 1
@@ -358,24 +437,27 @@ def demean(
     method = resolve_method(method, len(groups))
     codes = tuple(jnp.asarray(g) for g in groups)
     w = None if weights is None else jnp.asarray(weights, dtype=x.dtype)
-    if method == "two_way":
-        if table is None:
-            table = cross_table(groups[0], groups[1], n_groups[1])
-        fn = _TWO_WAY_DONATED if donate else demean_two_way_arrays
-        args = (x, codes, w, table, n_groups, tol, int(maxiter))
-    else:
-        fn = _DEMEAN_DONATED if donate else demean_arrays
-        args = (x, codes, w, n_groups, tol, int(maxiter))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
-        out, info = fn(*args)
-    return (out[:, 0] if squeeze else out), info
+        if method == "two_way":
+            if table is None:
+                table = cross_table(groups[0], groups[1], n_groups[1])
+            two_way = _TWO_WAY_DONATED if donate else demean_two_way_arrays
+            sol = two_way(x, codes, w, table, n_groups, tol, int(maxiter), throw=False)
+        else:
+            alternating = _DEMEAN_DONATED if donate else demean_arrays
+            sol = alternating(x, codes, w, n_groups, tol, int(maxiter), throw=False)
+    out = Solution(sol.value[:, 0] if squeeze else sol.value, sol.info)
+    return finish(out, throw=throw, what="demeaning by fixed effects", tol=tol, extra=_hint)
 
 
-def resolve_method(method: str, n_fixed_effects: int) -> str:
+def _hint(_) -> str:
+    return "raise maxiter or loosen tol"
+
+
+def resolve_method(method: DemeanMethod, n_fixed_effects: int) -> DemeanMethod:
     """Check a demeaning ``method`` name and resolve ``"auto"`` for ``n_fixed_effects`` effects."""
-    if method not in ("auto", "two_way", "alternating"):
-        raise ValueError(f"method must be 'auto', 'two_way' or 'alternating', got {method!r}")
+    check_literal("method", method, DemeanMethod)
     if method == "two_way" and n_fixed_effects != 2:
         raise ValueError(f"method='two_way' needs exactly two fixed effects, got {n_fixed_effects}")
     if method == "auto":
@@ -392,7 +474,8 @@ def demean_sharded(
     n_groups: Sequence[int] | None = None,
     tol: float = DEFAULT_TOL,
     maxiter: int = DEFAULT_MAXITER,
-):
+    throw: bool = True,
+) -> Solution:
     """Demean with the rows sharded across devices (``jax.sharding``).
 
     The rows of ``x``, the codes and the weights are split evenly over
@@ -405,15 +488,14 @@ def demean_sharded(
 
     Parameters
     ----------
-    x, group_ids, weights, n_groups, tol, maxiter : as :func:`demean`.
+    x, group_ids, weights, n_groups, tol, maxiter, throw : as :func:`demean`.
     devices : sequence of jax devices; all of ``jax.devices()`` if omitted.
 
     Returns
     -------
-    x_demeaned : jax.Array (unpadded), info : SolverInfo
+    Solution
+        ``value`` the demeaned ``x`` (unpadded), ``info`` its SolverInfo.
     """
-    from jax.sharding import Mesh, NamedSharding, PartitionSpec
-
     devices = list(jax.devices() if devices is None else devices)
     x = np.asarray(x, dtype=np.float64)
     squeeze = x.ndim == 1
@@ -432,13 +514,15 @@ def demean_sharded(
     mesh = Mesh(np.array(devices), ("rows",))
     rows_2d = NamedSharding(mesh, PartitionSpec("rows", None))
     rows_1d = NamedSharding(mesh, PartitionSpec("rows"))
-    out, info = demean_arrays(
+    sol = demean_arrays(
         jax.device_put(x, rows_2d),
         tuple(jax.device_put(g, rows_1d) for g in groups),
         jax.device_put(w, rows_1d),
         tuple(int(k) for k in n_groups),
         tol,
         int(maxiter),
+        throw=False,
     )
-    out = out[:n]
-    return (out[:, 0] if squeeze else out), info
+    out = sol.value[:n]
+    out = Solution(out[:, 0] if squeeze else out, sol.info)
+    return finish(out, throw=throw, what="sharded demeaning by fixed effects", tol=tol, extra=_hint)

@@ -90,7 +90,9 @@ class Formula:
 
 def _split_top_level(text: str, sep: str) -> list[str]:
     """Split ``text`` on ``sep`` outside of parentheses."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
     for ch in text:
         if ch == "(":
             depth += 1
@@ -119,10 +121,7 @@ def _parse_term(text: str, where: str) -> Term:
         if match.group("fn"):
             fn, col = match.group("fn"), match.group("arg").strip()
             if fn not in TRANSFORMS:
-                raise ValueError(
-                    f"unsupported transform {fn}() in term {text!r}; "
-                    f"supported: {sorted(TRANSFORMS)}"
-                )
+                raise ValueError(f"unsupported transform {fn}() in term {text!r}; supported: {sorted(TRANSFORMS)}")
             factors.append((fn, col))
         else:
             factors.append((None, match.group("col").strip()))
@@ -157,9 +156,7 @@ def parse_formula(fml: str) -> Formula:
     lhs, rhs = fml.split("~")
     parts = _split_top_level(rhs, "|")
     if len(parts) > 2:
-        raise ValueError(
-            f"formula {fml!r} has more than one '|': instrumental variables are not supported"
-        )
+        raise ValueError(f"formula {fml!r} has more than one '|': instrumental variables are not supported")
     main, fe_part = parts[0], (parts[1] if len(parts) == 2 else "")
 
     depvars = tuple(_parse_term(t, "left-hand side") for t in _split_top_level(lhs, "+"))
@@ -215,9 +212,9 @@ def check_columns(formula: Formula, data: pd.DataFrame, extra: dict[str, str | N
     for col in formula.columns:
         if col not in data.columns:
             raise ValueError(f"column {col!r} used in formula {formula.text!r} is not in the data")
-    for role, col in extra.items():
-        if col is not None and col not in data.columns:
-            raise ValueError(f"{role} column {col!r} is not in the data")
+    for role, name in extra.items():
+        if name is not None and name not in data.columns:
+            raise ValueError(f"{role} column {name!r} is not in the data")
 
 
 def evaluate_term(term: Term, data: pd.DataFrame) -> np.ndarray:
@@ -228,18 +225,17 @@ def evaluate_term(term: Term, data: pd.DataFrame) -> np.ndarray:
     ValueError
         If a column is not numeric.
     """
-    out = None
+    out: np.ndarray | None = None
     for fn, col in term.factors:
         series = data[col]
         if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
-            raise ValueError(
-                f"column {col!r} in term {term.name!r} must be numeric, got dtype {series.dtype}"
-            )
+            raise ValueError(f"column {col!r} in term {term.name!r} must be numeric, got dtype {series.dtype}")
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         if fn is not None:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 values = TRANSFORMS[fn](values)
         out = values if out is None else out * values
+    assert out is not None  # a parsed term has at least one factor
     return out
 
 
@@ -262,7 +258,7 @@ def encode_fixed_effect(fe: tuple[str, ...], data: pd.DataFrame, rows: np.ndarra
 
     Rows with a missing value must be removed beforehand.
     """
-    codes = None
+    codes: np.ndarray | None = None
     for col in fe:
         values = data[col].to_numpy()
         if rows is not None and len(rows) != len(values):  # rows are sorted unique positions
@@ -275,4 +271,5 @@ def encode_fixed_effect(fe: tuple[str, ...], data: pd.DataFrame, rows: np.ndarra
         else:
             codes, _ = pd.factorize(codes * len(uniques) + c, sort=False)
             codes = codes.astype(np.int64, copy=False)
+    assert codes is not None  # a fixed effect has at least one column
     return codes.astype(np.int32)

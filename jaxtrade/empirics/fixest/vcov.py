@@ -26,14 +26,30 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-
-from jaxtrade import _config  # noqa: F401
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
+
+from jaxtrade.empirics.literals import GDf, KFixef, check_literal
+
+__all__ = [
+    "SSC_DEFAULTS",
+    "VcovMeta",
+    "VcovSpec",
+    "cluster_meat",
+    "compute_vcov",
+    "is_nested",
+    "nested_fixed_effects",
+    "parse_vcov",
+    "resolve_ssc",
+    "small_sample_correction",
+]
 
 SSC_DEFAULTS = {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"}
+"""pyfixest's default small-sample options (``pyfixest.ssc()``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +69,27 @@ class VcovSpec:
     label: str = ""
 
 
+class VcovMeta(NamedTuple):
+    """Small-sample metadata of a vcov (:func:`compute_vcov`).
+
+    Attributes
+    ----------
+    ssc : float or list of float
+        Small-sample factor (one per term, signed, for two-way clustering).
+    df_k : int
+        The parameter count K of the correction.
+    df_t : int
+        Degrees of freedom of the t distribution.
+    G : int or None
+        The smallest number of clusters (clustered errors), else None.
+    """
+
+    ssc: float | list[float]
+    df_k: int
+    df_t: int
+    G: int | None
+
+
 def parse_vcov(vcov) -> VcovSpec:
     """Parse ``"iid"``, ``"hetero"``/``"HC1"``, ``{"CRV1": "cl"}`` or ``{"CRV1": "cl1+cl2"}``.
 
@@ -60,6 +97,11 @@ def parse_vcov(vcov) -> VcovSpec:
     ------
     ValueError
         For an unknown type, CRV3 or other estimators, or more than two-way clustering.
+
+    Examples
+    --------
+    >>> parse_vcov({"CRV1": "firm + dest^year"})
+    VcovSpec(kind='CRV1', cluster=(('firm',), ('dest', 'year')), label='CRV1: firm + dest^year')
     """
     if vcov is None:
         vcov = "iid"
@@ -93,10 +135,8 @@ def resolve_ssc(ssc: dict | None) -> dict:
         if unknown:
             raise ValueError(f"unknown ssc options {sorted(unknown)}; allowed {sorted(SSC_DEFAULTS)}")
         out.update(ssc)
-    if out["k_fixef"] not in ("none", "nonnested", "full"):
-        raise ValueError(f"ssc k_fixef must be 'none', 'nonnested' or 'full', got {out['k_fixef']!r}")
-    if out["G_df"] not in ("min", "conventional"):
-        raise ValueError(f"ssc G_df must be 'min' or 'conventional', got {out['G_df']!r}")
+    check_literal("ssc k_fixef", out["k_fixef"], KFixef)
+    check_literal("ssc G_df", out["G_df"], GDf)
     return out
 
 
@@ -173,6 +213,32 @@ def is_nested(inner_codes: np.ndarray, outer_codes: np.ndarray) -> bool:
     return bool(_nested_flag(jnp.asarray(inner_codes), jnp.asarray(outer_codes), n_inner))
 
 
+def _with_intersection(codes: list[np.ndarray]) -> list[np.ndarray]:
+    """Two-way clustering: append the codes of the intersection of the two cluster variables."""
+    if len(codes) != 2:
+        return codes
+    pair = codes[0].astype(np.int64) * (int(codes[1].max()) + 1) + codes[1]
+    return [*codes, pd.factorize(pair)[0].astype(np.int32)]
+
+
+def nested_fixed_effects(
+    fe_codes: list[np.ndarray], fe_names: list[str], cluster_codes: list[np.ndarray], cluster_names: list[str]
+) -> tuple[int, int]:
+    """Levels of, and number of, fixed effects nested in a cluster variable (fixest's ``k_fixef="nonnested"``).
+
+    A fixed effect is nested when it is a cluster variable (same name) or
+    every one of its levels lies within one cluster (:func:`is_nested`).
+    """
+    plain_cluster_names = [n.replace("^", "_") for n in cluster_names]
+    k_fe_nested, n_fe_fully_nested = 0, 0
+    for fe_name, fe in zip(fe_names, fe_codes, strict=True):
+        nested = fe_name.replace("^", "_") in plain_cluster_names or any(is_nested(fe, c) for c in cluster_codes)
+        if nested:
+            k_fe_nested += int(fe.max()) + 1
+            n_fe_fully_nested += 1
+    return k_fe_nested, n_fe_fully_nested
+
+
 def compute_vcov(
     spec: VcovSpec,
     *,
@@ -188,7 +254,7 @@ def compute_vcov(
     cluster_names: list[str],
     ssc: dict,
     is_poisson: bool = False,
-) -> tuple[np.ndarray, dict]:
+) -> tuple[np.ndarray, VcovMeta]:
     """Compute the vcov matrix and its small-sample metadata.
 
     Parameters
@@ -208,62 +274,43 @@ def compute_vcov(
     Returns
     -------
     vcov : (k, k) ndarray
-    meta : dict with ``ssc`` (factor or factors), ``df_k``, ``df_t``, ``G``.
+    meta : VcovMeta
     """
     k_fe = int(sum(int(c.max()) + 1 for c in fe_codes)) if fe_codes else 0
     n_fe = len(fe_codes) if n_fe_for_dof is None else n_fe_for_dof
-    base = dict(ssc=ssc, N=N, k=k, k_fe=k_fe, n_fe=n_fe)
+    correction = functools.partial(small_sample_correction, ssc=ssc, N=N, k=k, k_fe=k_fe, n_fe=n_fe)
     if spec.kind == "iid":
-        factor, df_k, df_t = small_sample_correction(vcov_kind="iid", **base)
+        factor, df_k, df_t = correction(vcov_kind="iid")
         sigma2 = 1.0 if is_poisson else resid_ssr / (N - 1)
-        return factor * sigma2 * bread, dict(ssc=factor, df_k=df_k, df_t=df_t, G=None)
+        return factor * sigma2 * bread, VcovMeta(ssc=factor, df_k=df_k, df_t=df_t, G=None)
     if spec.kind == "hetero":
-        factor, df_k, df_t = small_sample_correction(vcov_kind="hetero", G=N, **base)
+        factor, df_k, df_t = correction(vcov_kind="hetero", G=N)
         s = jnp.asarray(scores)
         meat = np.asarray(s.T @ s)
-        return factor * np.asarray(_sandwich(bread, meat)), dict(ssc=factor, df_k=df_k, df_t=df_t, G=None)
+        return factor * np.asarray(_sandwich(bread, meat)), VcovMeta(ssc=factor, df_k=df_k, df_t=df_t, G=None)
 
-    # CRV1, one- or two-way
-    codes = [np.asarray(c) for c in cluster_codes]
-    names = list(cluster_names)
-    if len(codes) == 2:
-        pair = codes[0].astype(np.int64) * (int(codes[1].max()) + 1) + codes[1]
-        import pandas as pd
-
-        codes.append(pd.factorize(pair)[0].astype(np.int32))
-        names.append(f"{names[0]}-{names[1]}")
+    # CRV1, one- or two-way (Cameron-Gelbach-Miller: V_1 + V_2 - V_12)
+    codes = _with_intersection([np.asarray(c) for c in cluster_codes])
     G_list = [int(c.max()) + 1 for c in codes]
     if ssc["G_df"] == "min":
         G_list = [min(G_list)] * len(G_list)
-
     k_fe_nested, n_fe_fully_nested = 0, 0
     if fe_codes and ssc["k_fixef"] == "nonnested":
-        plain_cluster_names = [n.replace("^", "_") for n in cluster_names]
-        for fe_name, fe in zip(fe_names, fe_codes):
-            nested = fe_name.replace("^", "_") in plain_cluster_names or any(
-                is_nested(fe, c) for c in codes
-            )
-            if nested:
-                k_fe_nested += int(fe.max()) + 1
-                n_fe_fully_nested += 1
+        k_fe_nested, n_fe_fully_nested = nested_fixed_effects(fe_codes, fe_names, codes, cluster_names)
 
     signs = [1.0, 1.0, -1.0]
     vcov = np.zeros((k, k))
     factors, df_ts = [], []
-    df_k = None
+    df_k = 0
     for idx, c in enumerate(codes):
-        factor, df_k, df_t = small_sample_correction(
-            vcov_kind="CRV1",
-            k_fe_nested=k_fe_nested,
-            n_fe_fully_nested=n_fe_fully_nested,
-            G=G_list[idx],
-            **base,
+        factor, df_k, df_t = correction(
+            vcov_kind="CRV1", k_fe_nested=k_fe_nested, n_fe_fully_nested=n_fe_fully_nested, G=G_list[idx]
         )
         meat = cluster_meat(scores, c, int(c.max()) + 1)
         vcov = vcov + signs[idx] * factor * np.asarray(_sandwich(bread, meat))
         factors.append(signs[idx] * factor)
         df_ts.append(df_t)
-    meta = dict(
+    meta = VcovMeta(
         ssc=factors[0] if len(factors) == 1 else factors,
         df_k=df_k,
         df_t=min(df_ts),

@@ -14,7 +14,20 @@ import jax.numpy as jnp
 import numpy as np
 from jax.experimental import sparse
 
-from jaxtrade import _config  # noqa: F401  (float64)
+from jaxtrade.empirics.literals import RcaThreshold, check_literal
+
+__all__ = [
+    "basket_kernel",
+    "cooccurrence",
+    "hs_integer",
+    "hs_similarity",
+    "hs_similarity_int",
+    "io_cosine",
+    "pair_proximity",
+    "presence",
+    "proximity_matrix",
+    "rca_market",
+]
 
 
 @functools.partial(jax.jit, static_argnames=("n_firm_cells", "n_product_cells"))
@@ -35,6 +48,14 @@ def rca_market(value, firm_cell, product_cell, cell_of_product_cell, n_active):
     product_cell : (n,) int, index of the row's (product, destination, year).
     cell_of_product_cell : (n_product_cells,) int, the (destination, year) cell of each product-cell.
     n_active : (n_cells,) N_dt, the number of firms with X_fdt > 0 in each cell.
+
+    Examples
+    --------
+    Two firms in one cell; firm 0 exports only product 0, firm 1 both equally:
+
+    >>> rca = rca_market([4.0, 1.0, 1.0], [0, 1, 1], [0, 0, 1], np.array([0, 0]), np.array([2]))
+    >>> np.round(np.asarray(rca), 6).tolist()
+    [1.333333, 0.666667, 2.0]
     """
     value = jnp.asarray(value, dtype=jnp.float64)
     return _rca_kernel(
@@ -44,13 +65,16 @@ def rca_market(value, firm_cell, product_cell, cell_of_product_cell, n_active):
     )  # fmt: skip
 
 
-def presence(rca, threshold: str = "gt"):
-    """RCA presence indicator: ``RCA > 1`` (``"gt"``, the paper's eq. 2) or ``RCA >= 1`` (``"ge"``)."""
-    if threshold == "gt":
-        return np.asarray(rca) > 1.0
-    if threshold == "ge":
-        return np.asarray(rca) >= 1.0
-    raise ValueError(f"rca_threshold must be 'gt' (RCA > 1) or 'ge' (RCA >= 1), got {threshold!r}")
+def presence(rca, threshold: RcaThreshold = "gt"):
+    """RCA presence indicator: ``RCA > 1`` (``"gt"``, the paper's eq. 2) or ``RCA >= 1`` (``"ge"``).
+
+    Examples
+    --------
+    >>> presence([0.5, 1.0, 2.0]).tolist(), presence([0.5, 1.0, 2.0], "ge").tolist()
+    ([False, False, True], [False, True, True])
+    """
+    check_literal("rca_threshold", threshold, RcaThreshold)
+    return np.asarray(rca) > 1.0 if threshold == "gt" else np.asarray(rca) >= 1.0
 
 
 def cooccurrence(firm_cell, cell, product, n_cells: int, n_products: int) -> sparse.BCOO:
@@ -104,8 +128,13 @@ def hs_similarity(code_a, code_b, curvature: float = 5.0, digits: int = 4):
 
     Codes (strings, or integers already at ``digits``) are cut to their first
     ``digits`` digits; ``V_max = 10**digits - 1``; ``n = curvature``.
-    Footnote 10: ``hs_similarity("1111", "1112") = 0.84``,
-    ``hs_similarity("1111", "1199") = 0.61`` at HS4 with n = 5.
+
+    Examples
+    --------
+    Footnote 10 of the paper, at HS4 with n = 5:
+
+    >>> round(float(hs_similarity("1111", "1112")), 2), round(float(hs_similarity("1111", "1199")), 2)
+    (0.84, 0.61)
     """
     va = hs_integer(code_a, digits)
     vb = hs_integer(code_b, digits)
@@ -127,6 +156,7 @@ def hs_integer(codes, digits: int):
 
 
 def hs_similarity_int(va, vb, curvature, digits):
+    """HS proximity of integer codes already cut to ``digits`` digits (see :func:`hs_similarity`)."""
     vmax = 10.0**digits - 1.0
     return 1.0 - (jnp.abs(va - vb).astype(jnp.float64) / vmax) ** (1.0 / curvature)
 
@@ -163,5 +193,6 @@ def basket_kernel(
     diag = jnp.zeros_like(c_ip, dtype=bool)
     phi_full = pair_proximity(c_ip, u_i, u_p, s_i, s_p, diag, min_support)
     phi_loo = pair_proximity(c_ip - m_fi * m_fp, u_i - m_fi, u_p - m_fp, s_i - a_fi, s_p - a_fp, diag, min_support)
-    cols = jnp.stack([jnp.ones_like(c_ip), phi_loo, weight * phi_loo, phi_full, hs_ip, io_ip, weight * phi_full], axis=1)
+    ones = jnp.ones_like(c_ip)
+    cols = jnp.stack([ones, phi_loo, weight * phi_loo, phi_full, hs_ip, io_ip, weight * phi_full], axis=1)
     return jax.ops.segment_sum(cols, cand, num_segments=n_candidates + 1)[:n_candidates]

@@ -1,24 +1,59 @@
 """From a validated panel to the regression-ready firm-candidate-destination-year table.
 
-Stages (Heo & Kim 2025, section 2): RCA (eq. 1) and presence, co-export
-counts and phi (eq. 2) per destination-year, candidate sets
-``C_fdt = S_ft \\ S_fdt`` and ``Introduction_{fpd,t+1}`` (section 2.2), and
-the basket summaries EBP (eq. 3), EBP^w, the working-paper normalised EBP,
-HSP and IOP (eq. 5), leave-one-firm-out.
+:func:`build_proximity_table` runs the stages of Heo & Kim (2025, section 2),
+each a function of its own, timed and shown on one progress bar
+(:class:`jaxtrade.progress.Stages`):
+
+1. ``index`` (:func:`index_panel`): validate the panel and code firms,
+   products, destinations and years;
+2. ``rca`` (:func:`rca_presence`): RCA (eq. 1), presence ``RCA > 1`` and the
+   per-cell presence and support counts;
+3. ``phi`` (:func:`cell_proximity`): co-export counts ``C = M'M`` and phi
+   (eq. 2) per destination-year;
+4. ``candidates`` (:func:`candidate_sets`): ``C_fdt = S_ft \\ S_fdt`` and the
+   outcome ``Introduction_{fpd,t+1}`` (section 2.2);
+5. ``basket`` (:func:`basket_sums`): sums over each basket ``S_fdt`` for EBP
+   (eq. 3), EBP^w, HSP (section 2.2) and IOP (eq. 5), leave-one-firm-out;
+6. ``table`` (:func:`assemble_table`): the basket summaries and the
+   fixed-effect keys, one row per candidate.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
+from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 from jax.experimental import sparse
 
-from . import measures
-from .schema import validate_panel
+from jaxtrade.empirics.literals import RcaThreshold, Support, check_literal
+from jaxtrade.empirics.proximity import measures
+from jaxtrade.empirics.proximity.schema import validate_panel
+from jaxtrade.progress import Stages
+
+__all__ = [
+    "STAGES",
+    "BasketSums",
+    "Candidates",
+    "CellProximity",
+    "PanelIndex",
+    "Presence",
+    "ProximityOptions",
+    "ProximityResult",
+    "assemble_table",
+    "basket_sums",
+    "build_proximity_table",
+    "candidate_sets",
+    "cell_proximity",
+    "index_panel",
+    "input_output_proximity",
+    "rca_presence",
+]
+
+STAGES = ("index", "rca", "phi", "candidates", "basket", "table")
+"""The stages of :func:`build_proximity_table`, in order (the keys of ``ProximityResult.timings``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,19 +70,17 @@ class ProximityOptions:
     chunk_size : rows (candidate x basket product) per jit call of the basket kernel.
     """
 
-    rca_threshold: str = "gt"
+    rca_threshold: RcaThreshold = "gt"
     min_support: int = 5
-    support: str = "presence"
+    support: Support = "presence"
     leave_one_out: bool = True
     hs_digits: int | None = None
     hs_curvature: float = 5.0
     chunk_size: int = 2**21
 
     def __post_init__(self):
-        if self.rca_threshold not in ("gt", "ge"):
-            raise ValueError(f"rca_threshold must be 'gt' or 'ge', got {self.rca_threshold!r}")
-        if self.support not in ("presence", "exporters"):
-            raise ValueError(f"support must be 'presence' or 'exporters', got {self.support!r}")
+        check_literal("rca_threshold", self.rca_threshold, RcaThreshold)
+        check_literal("support", self.support, Support)
         if self.min_support < 0:
             raise ValueError(f"min_support must be >= 0, got {self.min_support}")
         if self.hs_curvature <= 0:
@@ -66,7 +99,7 @@ class ProximityResult:
     products : product codes (index of the P axis).
     cells : DataFrame (destination, year, n_active) of the cell axis.
     panel_rows : the panel with rca and presence columns.
-    timings : seconds per stage.
+    timings : seconds per stage (:data:`STAGES`).
     counts : row counts reported by the stages.
     """
 
@@ -80,11 +113,409 @@ class ProximityResult:
     counts: dict
 
 
+# --------------------------------------------------------------------------- stage records
+@dataclasses.dataclass(frozen=True)
+class PanelIndex:
+    """Stage ``index``: the validated panel and its integer codes.
+
+    Labels ``firms, products, dests, years`` (sorted); per panel row the codes
+    ``firm, product, dest, year``, the cell ``dest * T + year`` and the
+    export ``value``; the (firm, cell) keys ``fc_uniq`` with each row's
+    position ``fc``, the (cell, product) keys ``pc_key`` with their uniques
+    ``pc_uniq`` and each row's position ``pc``; ``n_active`` = N_dt (firms
+    exporting to the cell); ``hs_digits`` the HS level of HSP.
+    """
+
+    panel: pd.DataFrame
+    firms: pd.Index
+    products: pd.Index
+    dests: pd.Index
+    years: pd.Index
+    firm: np.ndarray
+    product: np.ndarray
+    dest: np.ndarray
+    year: np.ndarray
+    cell: np.ndarray
+    value: np.ndarray
+    fc_uniq: np.ndarray
+    fc: np.ndarray
+    pc_key: np.ndarray
+    pc_uniq: np.ndarray
+    pc: np.ndarray
+    n_active: np.ndarray
+    hs_digits: int
+
+    @property
+    def P(self) -> int:
+        """Number of products."""
+        return len(self.products)
+
+    @property
+    def D(self) -> int:
+        """Number of destinations."""
+        return len(self.dests)
+
+    @property
+    def T(self) -> int:
+        """Number of years."""
+        return len(self.years)
+
+    @property
+    def n_cells(self) -> int:
+        """Number of destination-year cells, ``D * T``."""
+        return self.D * self.T
+
+
+@dataclasses.dataclass(frozen=True)
+class Presence:
+    """Stage ``rca``: RCA (eq. 1) and presence per panel row, presence and support counts per (cell, product).
+
+    ``rca``, presence ``m`` and the within-(f, d, t) export ``share`` per
+    row; ``u`` (firms with presence) and ``s`` (the support count: ``u`` or
+    the exporters) per (cell, product), flattened ``cell * P + product``.
+    """
+
+    rca: np.ndarray
+    m: np.ndarray
+    share: np.ndarray
+    u: np.ndarray
+    s: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class CellProximity:
+    """Stage ``phi``: ``C = M'M`` and phi (eq. 2) per cell, the sorted keys and values of C, phi's row sums."""
+
+    C: sparse.BCOO
+    phi: sparse.BCOO
+    c_keys: jnp.ndarray
+    c_vals: jnp.ndarray
+    rowsum: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidates:
+    """Stage ``candidates``: one entry per (f, p, d, t) with p in ``C_fdt``, grouped by (f, d, t).
+
+    Codes ``firm, year, dest, prod, cell``; ``fc`` the position of (f, d, t)
+    among the panel's (firm, cell) keys; ``introduction`` (0/1) whether p is
+    exported to d at t + 1; ``n_checked`` the (f, p, d, t) pairs examined.
+    """
+
+    firm: np.ndarray
+    year: np.ndarray
+    dest: np.ndarray
+    prod: np.ndarray
+    cell: np.ndarray
+    fc: np.ndarray
+    introduction: np.ndarray
+    n_checked: int
+
+    def __len__(self) -> int:
+        return len(self.fc)
+
+
+@dataclasses.dataclass(frozen=True)
+class BasketSums:
+    """Stage ``basket``: per candidate, sums over its basket (columns of :func:`~.measures.basket_kernel`).
+
+    ``sums[:, j]``: 0 basket size, 1 sum of phi^(-f), 2 share-weighted sum
+    of phi^(-f), 3 sum of full-sample phi, 4 sum of H, 5 sum of IO cosine,
+    6 share-weighted sum of full phi. ``n_pairs``: (candidate, basket
+    product) rows processed.
+    """
+
+    sums: np.ndarray
+    n_pairs: int
+
+
+# --------------------------------------------------------------------------- stages
+def index_panel(panel: pd.DataFrame, options: ProximityOptions, *, validate: bool = True) -> PanelIndex:
+    """Stage ``index``: validate the panel (:func:`~.schema.validate_panel`) and code it.
+
+    Raises
+    ------
+    ValueError
+        An invalid panel, or ``hs_digits`` above the panel's HS digit length.
+    """
+    if validate:
+        panel, _ = validate_panel(panel)
+    digits = len(str(panel["product"].iloc[0]))
+    hs_digits = options.hs_digits or digits
+    if hs_digits > digits:
+        raise ValueError(f"hs_digits={hs_digits} exceeds the panel's HS digit length {digits}")
+    firm, firms = pd.factorize(panel["firm"], sort=True)
+    product, products = pd.factorize(panel["product"].astype(str), sort=True)
+    dest, dests = pd.factorize(panel["destination"], sort=True)
+    year, years = pd.factorize(panel["year"], sort=True)
+    firm, product, dest, year = (c.astype(np.int64) for c in (firm, product, dest, year))
+    P, T = len(products), len(years)
+    n_cells = len(dests) * T
+    cell = dest * T + year
+    fc_uniq, fc = np.unique(firm * n_cells + cell, return_inverse=True)
+    pc_key = cell * P + product
+    pc_uniq, pc = np.unique(pc_key, return_inverse=True)
+    return PanelIndex(
+        panel=panel, firms=firms, products=products, dests=dests, years=years, firm=firm, product=product,
+        dest=dest, year=year, cell=cell, value=panel["value"].to_numpy(np.float64), fc_uniq=fc_uniq, fc=fc,
+        pc_key=pc_key, pc_uniq=pc_uniq, pc=pc, n_active=np.bincount(fc_uniq % n_cells, minlength=n_cells),
+        hs_digits=hs_digits,
+    )  # fmt: skip
+
+
+def rca_presence(index: PanelIndex, options: ProximityOptions) -> Presence:
+    """Stage ``rca``: market RCA (eq. 1), presence (eq. 2's ``m_fi``) and the per-cell counts.
+
+    ``RCA_fpdt = (X_fpdt / X_fdt) / ((1/N_dt) sum_f' X_f'pdt / X_f'dt)``
+    (:func:`~.measures.rca_market`); ``u`` counts firms with presence in
+    (cell, product); ``s`` is the support count of ``options.support``.
+    """
+    n = index.n_cells * index.P
+    rca = np.asarray(
+        measures.rca_market(index.value, index.fc, index.pc, index.pc_uniq // index.P, np.maximum(index.n_active, 1))
+    )
+    m = measures.presence(rca, options.rca_threshold)
+    share = index.value / np.bincount(index.fc, weights=index.value)[index.fc]
+    u = np.bincount(index.pc_key, weights=m.astype(np.float64), minlength=n)
+    if options.support == "presence":
+        s = u
+    else:
+        s = np.bincount(index.pc_key, minlength=n).astype(np.float64)
+    return Presence(rca=rca, m=m, share=share, u=u, s=s)
+
+
+def cell_proximity(index: PanelIndex, presence: Presence, options: ProximityOptions) -> CellProximity:
+    """Stage ``phi``: ``C = M'M`` (:func:`~.measures.cooccurrence`) and phi (eq. 2) per destination-year.
+
+    ``phi_ij = min{P(i|j), P(j|i)} = C_ij / max(u_i, u_j)`` with the support
+    rule (:func:`~.measures.proximity_matrix`); also the sorted keys
+    ``(cell, i, j)`` of C for the basket lookups and the row sums of phi
+    (the denominator of the normalised EBP).
+    """
+    P, m = index.P, presence.m
+    C = measures.cooccurrence(index.fc[m], index.cell[m], index.product[m], index.n_cells, P)
+    u = presence.u.reshape(index.n_cells, P)
+    phi = measures.proximity_matrix(C, u, presence.s.reshape(index.n_cells, P), options.min_support)
+    ci = np.asarray(C.indices, dtype=np.int64)
+    c_keys = jnp.asarray((ci[:, 0] * P + ci[:, 1]) * P + ci[:, 2])
+    rowsum = np.bincount(ci[:, 0] * P + ci[:, 2], weights=np.asarray(phi.data), minlength=index.n_cells * P)
+    return CellProximity(C=C, phi=phi, c_keys=c_keys, c_vals=C.data, rowsum=rowsum)
+
+
 def _ragged_offsets(counts: np.ndarray):
     """(group, position) for every item of groups with the given sizes."""
     g = np.repeat(np.arange(len(counts)), counts)
     pos = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     return g, pos
+
+
+def _isin_sorted(keys: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
+    pos = np.searchsorted(sorted_ref, keys)
+    pos = np.minimum(pos, len(sorted_ref) - 1)
+    return sorted_ref[pos] == keys
+
+
+def _next_year(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Code of year t + 1 for each year code, and whether t + 1 is in the panel."""
+    T = len(years)
+    nxt = np.searchsorted(years, years + 1)
+    return nxt, (nxt < T) & (years[np.minimum(nxt, T - 1)] == years + 1)
+
+
+def candidate_sets(index: PanelIndex) -> Candidates:
+    """Stage ``candidates``: ``C_fdt = S_ft \\ S_fdt`` and ``Introduction_{fpd,t+1}`` (section 2.2).
+
+    For every firm-year (f, t) whose t + 1 is in the panel, the cross of the
+    products it exports anywhere (``S_ft``) and its destinations, less the
+    products it already exports to d (``S_fdt``); the outcome is 1 when p is
+    exported to d at t + 1. Candidates come grouped by (f, d, t) in the
+    order of the panel's (firm, cell) keys.
+    """
+    P, D, T = index.P, index.D, index.T
+    years = index.years.to_numpy()
+    panel_key_sorted = np.sort(((index.firm * T + index.year) * D + index.dest) * P + index.product)
+    ft = index.firm * T + index.year
+    sft = np.unique(ft * P + index.product)
+    dft = np.unique(ft * D + index.dest)
+    ft_s, cnt_s = np.unique(sft // P, return_counts=True)
+    ft_d, cnt_d = np.unique(dft // D, return_counts=True)
+    assert np.array_equal(ft_s, ft_d)
+    next_year, has_next = _next_year(years)
+    n_pairs = np.where(has_next[ft_s % T], cnt_s * cnt_d, 0)
+    g, pos = _ragged_offsets(n_pairs)
+    start_s = np.cumsum(cnt_s) - cnt_s
+    start_d = np.cumsum(cnt_d) - cnt_d
+    prod = sft[start_s[g] + pos % cnt_s[g]] % P
+    dest = dft[start_d[g] + pos // cnt_s[g]] % D
+    cand_ft = ft_s[g]
+    del g, pos
+    firm, year = cand_ft // T, cand_ft % T
+    exported = _isin_sorted(((cand_ft * D + dest) * P) + prod, panel_key_sorted)
+    n_checked = len(exported)
+    firm, year, dest, prod = (x[~exported] for x in (firm, year, dest, prod))
+    key_next = (((firm * T + next_year[year]) * D + dest) * P) + prod
+    introduction = _isin_sorted(key_next, panel_key_sorted).astype(np.int8)
+    cell = dest * T + year
+    fc = np.searchsorted(index.fc_uniq, firm * index.n_cells + cell)
+    order = np.argsort(fc, kind="stable")
+    return Candidates(
+        firm=firm[order], year=year[order], dest=dest[order], prod=prod[order], cell=cell[order], fc=fc[order],
+        introduction=introduction[order], n_checked=n_checked,
+    )  # fmt: skip
+
+
+def input_output_proximity(inputs: pd.DataFrame | None, products) -> jnp.ndarray:
+    """IOP of eq. (5) between the panel's products: cosine similarity of their input vectors.
+
+    ``inputs`` is indexed by product code (one column per input); without
+    it the matrix is zeros (the table's ``iop`` is then NaN).
+
+    Raises
+    ------
+    ValueError
+        Duplicate product codes in ``inputs``, or panel products it lacks.
+    """
+    if inputs is None:
+        return jnp.zeros((len(products), len(products)))
+    dup = inputs.index[inputs.index.astype(str).duplicated()]
+    if len(dup):
+        raise ValueError(f"inputs has {len(dup)} duplicate product code(s) in its index, e.g. {list(dup[:5])}")
+    missing = pd.Index(products).difference(inputs.index.astype(str))
+    if len(missing):
+        raise ValueError(f"inputs lack {len(missing)} panel product(s), e.g. {list(missing[:5])}")
+    matrix = inputs.loc[:, :].set_axis(inputs.index.astype(str)).loc[products].to_numpy(np.float64)
+    return measures.io_cosine(matrix)
+
+
+def _chunk_capacity(per_cand: np.ndarray, cum: np.ndarray, chunk_size: int) -> int:
+    """Rows per kernel call: a power of two, at most ``chunk_size`` unless one candidate's basket needs more."""
+    n_cand = len(per_cand)
+    cap = int(min(chunk_size, max(1024, 1 << int(np.ceil(np.log2(max(cum[-1] if n_cand else 1, 1)))))))
+    if n_cand and per_cand.max() > cap:
+        cap = int(1 << int(np.ceil(np.log2(per_cand.max()))))
+    return cap
+
+
+def _padded(x: np.ndarray, pad: int, fill=0) -> jnp.ndarray:
+    return jnp.asarray(np.concatenate([x, np.full(pad, fill, dtype=x.dtype)]))
+
+
+def basket_sums(
+    index: PanelIndex,
+    presence: Presence,
+    prox: CellProximity,
+    cand: Candidates,
+    io: jnp.ndarray,
+    options: ProximityOptions,
+) -> BasketSums:
+    """Stage ``basket``: per candidate (f, p, d, t), sums over its basket i in ``S_fdt``.
+
+    EBP (eq. 3) averages ``phi_ip`` over the basket, EBP^w weights it by the
+    firm's export shares in the cell, HSP averages the HS similarity
+    ``1 - (|V_i - V_p| / V_max)^(1/n)`` (section 2.2) and IOP the input
+    cosine (eq. 5). With leave-one-out the firm's phi uses the counts
+    without its own rows (section 2.2). The (candidate, basket product) rows
+    go through :func:`~.measures.basket_kernel` in padded chunks of a fixed
+    capacity, so the kernel compiles once.
+    """
+    P, m = index.P, presence.m
+    row_order = np.argsort(index.fc, kind="stable")  # panel rows grouped by (f, d, t)
+    basket_count = np.bincount(index.fc, minlength=len(index.fc_uniq))
+    basket_start = np.cumsum(basket_count) - basket_count
+    hs = jnp.asarray(measures.hs_integer(np.asarray(index.products, dtype=str), index.hs_digits))
+    u, s = jnp.asarray(presence.u), jnp.asarray(presence.s)
+    a_row = m.astype(np.float64) if options.support == "presence" else np.ones(len(m))
+    n_cand = len(cand)
+    sums = np.zeros((n_cand, 7))
+    per_cand = basket_count[cand.fc]
+    cum = np.cumsum(per_cand)
+    cap = _chunk_capacity(per_cand, cum, options.chunk_size)
+    lo = 0
+    while lo < n_cand:
+        hi = max(int(np.searchsorted(cum, (cum[lo - 1] if lo else 0) + cap, side="right")), lo + 1)
+        cg, cpos = _ragged_offsets(per_cand[lo:hi])
+        cidx = lo + cg
+        rows = row_order[basket_start[cand.fc[cidx]] + cpos]
+        pad = cap - len(rows)
+        c_, i_, p_ = cand.cell[cidx], index.product[rows], cand.prod[cidx]
+        ci_flat, cp_flat = _padded(c_ * P + i_, pad), _padded(c_ * P + p_, pad)
+        i_j, p_j = _padded(i_, pad), _padded(p_, pad)
+        zeros = jnp.zeros(cap)
+        out = measures.basket_kernel(
+            prox.c_keys, prox.c_vals, _padded((c_ * P + i_) * P + p_, pad, -1), u[ci_flat], u[cp_flat], s[ci_flat],
+            s[cp_flat], _padded(m[rows].astype(np.float64), pad), zeros, _padded(a_row[rows], pad), zeros,
+            _padded(presence.share[rows], pad),
+            measures.hs_similarity_int(hs[i_j], hs[p_j], options.hs_curvature, index.hs_digits), io[i_j, p_j],
+            _padded(cg, pad, cap), n_candidates=cap, min_support=options.min_support,
+        )  # fmt: skip
+        sums[lo:hi] = np.asarray(out)[: hi - lo]
+        lo = hi
+    return BasketSums(sums=sums, n_pairs=int(cum[-1]) if n_cand else 0)
+
+
+def assemble_table(
+    index: PanelIndex,
+    prox: CellProximity,
+    cand: Candidates,
+    baskets: BasketSums,
+    options: ProximityOptions,
+    *,
+    has_inputs: bool,
+) -> pd.DataFrame:
+    """Stage ``table``: the basket summaries and fixed-effect keys, one row per candidate.
+
+    ``ebp = sum phi / |S_fdt|`` (eq. 3), ``ebp_w`` the share-weighted sum,
+    ``ebp_norm`` the sum over the basket relative to the sum over all
+    products (the working-paper variant), ``hsp`` and ``iop`` basket means
+    (``iop`` NaN without inputs), the outcome, ``basket_size`` and the keys
+    of the fixed effects of eqs. (4) and (6).
+    """
+    sums, P, D, T = baskets.sums, index.P, index.D, index.T
+    size = sums[:, 0]
+    phi_sum = sums[:, 1] if options.leave_one_out else sums[:, 3]
+    phi_w = sums[:, 2] if options.leave_one_out else sums[:, 6]
+    denom = prox.rowsum[cand.cell * P + cand.prod] - sums[:, 3] + phi_sum
+    table = pd.DataFrame(
+        {
+            "firm": index.firms[cand.firm],
+            "product": np.asarray(index.products)[cand.prod],
+            "destination": index.dests[cand.dest],
+            "year": index.years.to_numpy()[cand.year],
+            "ebp": phi_sum / size,
+            "ebp_w": phi_w,
+            "ebp_norm": np.where(denom > 0, phi_sum / np.where(denom > 0, denom, 1.0), 0.0),
+            "hsp": sums[:, 4] / size,
+            "iop": sums[:, 5] / size if has_inputs else np.nan,
+            "introduction": cand.introduction,
+            "basket_size": size.astype(np.int64),
+            "firm_id": cand.firm,
+            "product_id": cand.prod,
+            "destination_id": cand.dest,
+            "year_id": cand.year,
+        }
+    )
+    table["firm_year"] = cand.firm * T + cand.year
+    table["product_year"] = cand.prod * T + cand.year
+    table["firm_destination"] = cand.firm * D + cand.dest
+    table["dest_year"] = cand.cell
+    return table
+
+
+def _counts(index: PanelIndex, presence: Presence, prox: CellProximity, cand: Candidates, baskets: BasketSums) -> dict:
+    return {
+        "panel_rows": len(index.panel),
+        "firms": len(index.firms),
+        "products": index.P,
+        "destinations": index.D,
+        "years": index.T,
+        "cells": index.n_cells,
+        "presence_rows": int(presence.m.sum()),
+        "cooccurrence_nse": int(prox.C.nse),
+        "firm_product_destination_pairs_checked": int(cand.n_checked),
+        "candidates": len(cand),
+        "basket_pairs": baskets.n_pairs,
+        "introductions": int(cand.introduction.sum()),
+    }
 
 
 def build_proximity_table(
@@ -93,219 +524,81 @@ def build_proximity_table(
     options: ProximityOptions | None = None,
     *,
     validate: bool = True,
+    progress: bool | None = None,
 ) -> ProximityResult:
     """Build the firm-candidate-destination-year table with EBP, EBP^w, HSP, IOP and the outcome.
 
+    Runs the stages of :data:`STAGES` (see the module docstring), timing
+    each (``result.timings``) and showing one progress bar.
+
     Parameters
     ----------
-    panel : firm-product-destination-year panel (schema in :mod:`.schema`).
-    inputs : optional DataFrame indexed by product code, one column per input
-        (non-negative); without it ``iop`` is NaN. Panel products missing
-        from ``inputs`` are an error.
-    options : :class:`ProximityOptions`.
-    validate : run :func:`validate_panel` first (duplicates are an error).
+    panel : pandas.DataFrame
+        Firm-product-destination-year panel (schema in :mod:`.schema`).
+    inputs : pandas.DataFrame, optional
+        Indexed by product code, one column per input (non-negative);
+        without it ``iop`` is NaN. Panel products missing from ``inputs``
+        are an error.
+    options : ProximityOptions, optional
+        The measures' conventions (the paper's by default).
+    validate : bool
+        Run :func:`~.schema.validate_panel` first (duplicates are an error).
+    progress : bool, optional
+        Show a progress bar of the stages (tqdm, on standard error); None:
+        when standard error is a terminal or ``JAXTRADE_PROGRESS=1``
+        (:func:`jaxtrade.progress.progress_enabled`).
 
-    Columns of ``table``: ``firm, product, destination, year`` (labels),
-    ``ebp`` (eq. 3), ``ebp_w`` (basket weighted by the firm's export shares
-    in the destination), ``ebp_norm`` (sum of proximities to the basket over
-    the sum over all products, the working-paper variant), ``hsp``, ``iop``,
-    ``introduction`` (0/1, eq. in section 2.2), ``basket_size`` (|S_fdt|),
-    and integer keys ``firm_id, product_id, destination_id, year_id,
-    firm_year, product_year, firm_destination, dest_year``. Candidate rows
-    are formed for years t whose t+1 is in the panel and for (f, d, t) with a
-    non-empty basket.
+    Returns
+    -------
+    ProximityResult
+        Columns of ``table``: ``firm, product, destination, year`` (labels),
+        ``ebp`` (eq. 3), ``ebp_w`` (basket weighted by the firm's export
+        shares in the destination), ``ebp_norm`` (sum of proximities to the
+        basket over the sum over all products, the working-paper variant),
+        ``hsp``, ``iop``, ``introduction`` (0/1, eq. in section 2.2),
+        ``basket_size`` (|S_fdt|), and integer keys ``firm_id, product_id,
+        destination_id, year_id, firm_year, product_year, firm_destination,
+        dest_year``. Candidate rows are formed for years t whose t+1 is in
+        the panel and for (f, d, t) with a non-empty basket.
+
+    Examples
+    --------
+    >>> from jaxtrade.empirics.proximity import generate_panel
+    >>> sp = generate_panel("tiny", n_firms=60, n_years=2, seed=1)
+    >>> res = build_proximity_table(sp.panel, sp.inputs, progress=False)
+    >>> list(res.timings) == list(STAGES)
+    True
+    >>> res.counts["candidates"] == len(res.table) > 0
+    True
+    >>> bool(res.table["ebp"].between(0, 1).all())
+    True
     """
     opts = options or ProximityOptions()
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    if validate:
-        panel, _ = validate_panel(panel)
-    digits = len(str(panel["product"].iloc[0]))
-    hs_digits = opts.hs_digits or digits
-    if hs_digits > digits:
-        raise ValueError(f"hs_digits={hs_digits} exceeds the panel's HS digit length {digits}")
-    firm_code, firms = pd.factorize(panel["firm"], sort=True)
-    prod_code, products = pd.factorize(panel["product"].astype(str), sort=True)
-    dest_code, dests = pd.factorize(panel["destination"], sort=True)
-    year_code, years = pd.factorize(panel["year"], sort=True)
-    firm_code, prod_code = firm_code.astype(np.int64), prod_code.astype(np.int64)
-    dest_code, year_code = dest_code.astype(np.int64), year_code.astype(np.int64)
-    F, P, D, T = len(firms), len(products), len(dests), len(years)
-    n_cells = D * T
-    cell = dest_code * T + year_code
-    value = panel["value"].to_numpy(np.float64)
-    fc_key = firm_code * n_cells + cell
-    fc_uniq, fc = np.unique(fc_key, return_inverse=True)
-    pc_key = cell * P + prod_code
-    pc_uniq, pc = np.unique(pc_key, return_inverse=True)
-    n_active = np.bincount(fc_uniq % n_cells, minlength=n_cells)
-    timings["index"] = time.perf_counter() - t0
-
-    # ---- eq. (1) and presence
-    t0 = time.perf_counter()
-    rca = np.asarray(measures.rca_market(value, fc, pc, pc_uniq // P, np.maximum(n_active, 1)))
-    m = measures.presence(rca, opts.rca_threshold)
-    share = value / np.bincount(fc, weights=value)[fc]
-    u = np.bincount(pc_key, weights=m.astype(np.float64), minlength=n_cells * P)
-    exporters = np.bincount(pc_key, minlength=n_cells * P).astype(np.float64)
-    s = u if opts.support == "presence" else exporters
-    timings["rca"] = time.perf_counter() - t0
-
-    # ---- eq. (2): C = M'M and phi, per destination-year
-    t0 = time.perf_counter()
-    C = measures.cooccurrence(fc[m], cell[m], prod_code[m], n_cells, P)
-    phi = measures.proximity_matrix(C, u.reshape(n_cells, P), s.reshape(n_cells, P), opts.min_support)
-    ci = np.asarray(C.indices, dtype=np.int64)
-    c_keys = jnp.asarray((ci[:, 0] * P + ci[:, 1]) * P + ci[:, 2])
-    c_vals = C.data
-    rowsum = np.bincount(ci[:, 0] * P + ci[:, 2], weights=np.asarray(phi.data), minlength=n_cells * P)
-    timings["phi"] = time.perf_counter() - t0
-
-    # ---- candidates C_fdt = S_ft \ S_fdt and Introduction_{fpd,t+1}
-    t0 = time.perf_counter()
-    panel_key = ((firm_code * T + year_code) * D + dest_code) * P + prod_code
-    panel_key_sorted = np.sort(panel_key)
-    ft = firm_code * T + year_code
-    sft = np.unique(ft * P + prod_code)
-    dft = np.unique(ft * D + dest_code)
-    ft_s, cnt_s = np.unique(sft // P, return_counts=True)
-    ft_d, cnt_d = np.unique(dft // D, return_counts=True)
-    assert np.array_equal(ft_s, ft_d)
-    next_year = np.searchsorted(years.to_numpy(), years.to_numpy() + 1)
-    has_next = (next_year < T) & (years.to_numpy()[np.minimum(next_year, T - 1)] == years.to_numpy() + 1)
-    keep_ft = has_next[ft_s % T]
-    n_pairs = np.where(keep_ft, cnt_s * cnt_d, 0)
-    g, pos = _ragged_offsets(n_pairs)
-    start_s = np.cumsum(cnt_s) - cnt_s
-    start_d = np.cumsum(cnt_d) - cnt_d
-    cand_prod = sft[start_s[g] + pos % cnt_s[g]] % P
-    cand_dest = dft[start_d[g] + pos // cnt_s[g]] % D
-    cand_ft = ft_s[g]
-    del g, pos
-    cand_firm, cand_year = cand_ft // T, cand_ft % T
-    key = ((cand_ft * D + cand_dest) * P) + cand_prod
-    exported = _isin_sorted(key, panel_key_sorted)
-    n_cross = len(key)
-    cand_firm, cand_year, cand_dest, cand_prod = (x[~exported] for x in (cand_firm, cand_year, cand_dest, cand_prod))
-    nxt = next_year[cand_year]
-    key_next = (((cand_firm * T + nxt) * D + cand_dest) * P) + cand_prod
-    introduction = _isin_sorted(key_next, panel_key_sorted).astype(np.int8)
-    cand_cell = cand_dest * T + cand_year
-    cand_fc = np.searchsorted(fc_uniq, cand_firm * n_cells + cand_cell)
-    order = np.argsort(cand_fc, kind="stable")
-    cand_firm, cand_year, cand_dest, cand_prod, cand_cell, cand_fc, introduction = (
-        x[order] for x in (cand_firm, cand_year, cand_dest, cand_prod, cand_cell, cand_fc, introduction)
-    )
-    n_cand = len(cand_fc)
-    timings["candidates"] = time.perf_counter() - t0
-
-    # ---- basket sums (eq. 3, EBP^w, HSP, IOP), leave-one-out, in chunks
-    t0 = time.perf_counter()
-    row_order = np.argsort(fc, kind="stable")  # panel rows grouped by (f, d, t)
-    basket_count = np.bincount(fc, minlength=len(fc_uniq))
-    basket_start = np.cumsum(basket_count) - basket_count
-    hs_int = measures.hs_integer(np.asarray(products, dtype=str), hs_digits)
-    if inputs is not None:
-        dup = inputs.index[inputs.index.astype(str).duplicated()]
-        if len(dup):
-            raise ValueError(f"inputs has {len(dup)} duplicate product code(s) in its index, e.g. {list(dup[:5])}")
-        missing = pd.Index(products).difference(inputs.index.astype(str))
-        if len(missing):
-            raise ValueError(f"inputs lack {len(missing)} panel product(s), e.g. {list(missing[:5])}")
-        io = measures.io_cosine(inputs.loc[:, :].set_axis(inputs.index.astype(str)).loc[products].to_numpy(np.float64))
-    else:
-        io = jnp.zeros((P, P))
-    u_j, s_j = jnp.asarray(u), jnp.asarray(s)
-    a_row = m.astype(np.float64) if opts.support == "presence" else np.ones(len(m))
-    hs_j = jnp.asarray(hs_int)
-    sums = np.zeros((n_cand, 7))
-    per_cand = basket_count[cand_fc]
-    cum = np.cumsum(per_cand)
-    cap = int(min(opts.chunk_size, max(1024, 1 << int(np.ceil(np.log2(max(cum[-1] if n_cand else 1, 1)))))))
-    if n_cand and per_cand.max() > cap:
-        cap = int(1 << int(np.ceil(np.log2(per_cand.max()))))
-    lo = 0
-    while lo < n_cand:
-        hi = int(np.searchsorted(cum, (cum[lo - 1] if lo else 0) + cap, side="right"))
-        hi = max(hi, lo + 1)
-        cg, cpos = _ragged_offsets(per_cand[lo:hi])
-        cidx = lo + cg
-        rows = row_order[basket_start[cand_fc[cidx]] + cpos]
-        n_t = len(rows)
-        pad = cap - n_t
-        c_ = cand_cell[cidx]
-        i_ = prod_code[rows]
-        p_ = cand_prod[cidx]
-
-        def padded(x, fill=0):
-            return jnp.asarray(np.concatenate([x, np.full(pad, fill, dtype=x.dtype)]))
-
-        ci_flat = padded(c_ * P + i_)
-        cp_flat = padded(c_ * P + p_)
-        i_j, p_j = padded(i_), padded(p_)
-        zeros = jnp.zeros(cap)
-        out = measures.basket_kernel(
-            c_keys, c_vals, padded((c_ * P + i_) * P + p_, -1), u_j[ci_flat], u_j[cp_flat], s_j[ci_flat], s_j[cp_flat],
-            padded(m[rows].astype(np.float64)), zeros, padded(a_row[rows]), zeros, padded(share[rows]),
-            measures.hs_similarity_int(hs_j[i_j], hs_j[p_j], opts.hs_curvature, hs_digits), io[i_j, p_j],
-            padded(cg, cap), n_candidates=cap, min_support=opts.min_support,
-        )  # fmt: skip
-        sums[lo:hi] = np.asarray(out)[: hi - lo]
-        lo = hi
-    timings["basket"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    size = sums[:, 0]
-    phi_sum = sums[:, 1] if opts.leave_one_out else sums[:, 3]
-    full_sum = sums[:, 3]
-    phi_w = sums[:, 2] if opts.leave_one_out else sums[:, 6]
-    denom = rowsum[cand_cell * P + cand_prod] - full_sum + phi_sum
-    table = pd.DataFrame(
-        {
-            "firm": firms[cand_firm],
-            "product": np.asarray(products)[cand_prod],
-            "destination": dests[cand_dest],
-            "year": years.to_numpy()[cand_year],
-            "ebp": phi_sum / size,
-            "ebp_w": phi_w,
-            "ebp_norm": np.where(denom > 0, phi_sum / np.where(denom > 0, denom, 1.0), 0.0),
-            "hsp": sums[:, 4] / size,
-            "iop": sums[:, 5] / size if inputs is not None else np.nan,
-            "introduction": introduction,
-            "basket_size": size.astype(np.int64),
-            "firm_id": cand_firm,
-            "product_id": cand_prod,
-            "destination_id": cand_dest,
-            "year_id": cand_year,
-        }
-    )
-    table["firm_year"] = cand_firm * T + cand_year
-    table["product_year"] = cand_prod * T + cand_year
-    table["firm_destination"] = cand_firm * D + cand_dest
-    table["dest_year"] = cand_cell
-    panel_rows = panel.assign(rca=rca, presence=m, share=share)
-    cells = pd.DataFrame(
-        {"destination": np.repeat(dests.to_numpy(), T), "year": np.tile(years.to_numpy(), D), "n_active": n_active}
-    )
-    timings["table"] = time.perf_counter() - t0
-    counts = {
-        "panel_rows": len(panel),
-        "firms": F,
-        "products": P,
-        "destinations": D,
-        "years": T,
-        "cells": n_cells,
-        "presence_rows": int(m.sum()),
-        "cooccurrence_nse": int(C.nse),
-        "firm_product_destination_pairs_checked": int(n_cross),
-        "candidates": n_cand,
-        "basket_pairs": int(cum[-1]) if n_cand else 0,
-        "introductions": int(introduction.sum()),
-    }
-    return ProximityResult(table, phi, C, np.asarray(products), cells, panel_rows, timings, counts)
-
-
-def _isin_sorted(keys: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
-    pos = np.searchsorted(sorted_ref, keys)
-    pos = np.minimum(pos, len(sorted_ref) - 1)
-    return sorted_ref[pos] == keys
+    stages = Stages(list(STAGES), "proximity build", progress=progress)
+    try:
+        with stages.stage("index"):
+            index = index_panel(panel, opts, validate=validate)
+        with stages.stage("rca"):
+            presence = rca_presence(index, opts)
+        with stages.stage("phi"):
+            prox = cell_proximity(index, presence, opts)
+        with stages.stage("candidates"):
+            cand = candidate_sets(index)
+        with stages.stage("basket"):
+            io = input_output_proximity(inputs, index.products)
+            baskets = basket_sums(index, presence, prox, cand, io, opts)
+        with stages.stage("table"):
+            table = assemble_table(index, prox, cand, baskets, opts, has_inputs=inputs is not None)
+            panel_rows = index.panel.assign(rca=presence.rca, presence=presence.m, share=presence.share)
+            cells = pd.DataFrame(
+                {
+                    "destination": np.repeat(index.dests.to_numpy(), index.T),
+                    "year": np.tile(index.years.to_numpy(), index.D),
+                    "n_active": index.n_active,
+                }
+            )
+    finally:
+        stages.close()
+    counts = _counts(index, presence, prox, cand, baskets)
+    timings: dict[str, Any] = dict(stages.seconds)
+    return ProximityResult(table, prox.phi, prox.C, np.asarray(index.products), cells, panel_rows, timings, counts)

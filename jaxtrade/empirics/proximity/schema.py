@@ -28,6 +28,8 @@ import pathlib
 import numpy as np
 import pandas as pd
 
+__all__ = ["KEY_COLUMNS", "PANEL_COLUMNS", "PanelReport", "read_panel", "validate_panel", "write_panel"]
+
 PANEL_COLUMNS = ("firm", "product", "destination", "year", "value")
 KEY_COLUMNS = ("firm", "product", "destination", "year")
 MAX_ROWS_SHOWN = 10
@@ -55,6 +57,84 @@ def _rows_text(index: pd.Index) -> str:
     shown = [str(i) for i in index[:MAX_ROWS_SHOWN]]
     more = f" (and {len(index) - MAX_ROWS_SHOWN} more)" if len(index) > MAX_ROWS_SHOWN else ""
     return "[" + ", ".join(shown) + "]" + more
+
+
+def _check_values(df: pd.DataFrame) -> np.ndarray:
+    """Rule: ``value`` numeric, finite and > 0; returns it as float64."""
+    value = pd.to_numeric(df["value"], errors="coerce")
+    bad = df.index[value.isna().to_numpy()]
+    if len(bad):
+        raise ValueError(f"column 'value' has {len(bad)} non-numeric value(s) at rows {_rows_text(bad)}")
+    v = value.to_numpy(dtype=np.float64)
+    bad = df.index[~np.isfinite(v)]
+    if len(bad):
+        raise ValueError(f"column 'value' has {len(bad)} infinite value(s) at rows {_rows_text(bad)}")
+    bad = df.index[v <= 0]
+    if len(bad):
+        raise ValueError(
+            f"column 'value' must be > 0 (rule: exports are positive; drop zero rows); "
+            f"{len(bad)} zero or negative value(s) at rows {_rows_text(bad)}"
+        )
+    return v
+
+
+def _check_years(df: pd.DataFrame) -> np.ndarray:
+    """Rule: ``year`` holds integers; returns it as int64."""
+    year = pd.to_numeric(df["year"], errors="coerce").to_numpy(dtype=np.float64)
+    bad = df.index[~np.isfinite(year) | (np.round(year) != year)]
+    if len(bad):
+        raise ValueError(f"column 'year' must hold integers; {len(bad)} bad value(s) at rows {_rows_text(bad)}")
+    return year.astype(np.int64)
+
+
+def _check_products(df: pd.DataFrame, hs_digits: int | None) -> tuple[pd.Series, int]:
+    """Rule: ``product`` holds zero-padded digit strings of one length; returns them and the length."""
+    prod = df["product"]
+    if pd.api.types.is_numeric_dtype(prod.dtype):
+        raise ValueError(
+            "column 'product' must hold HS codes as zero-padded strings (e.g. '010121'), got numbers; "
+            "read the file with the product column as text (read_panel does this)"
+        )
+    prod = prod.astype(str)
+    codes = pd.Series(pd.unique(prod.to_numpy()))
+    nondigit = codes[~codes.str.fullmatch(r"[0-9]+")]
+    if len(nondigit):
+        rows = df.index[prod.isin(set(nondigit)).to_numpy()]
+        raise ValueError(
+            f"column 'product' must hold digit-only HS codes; {len(rows)} row(s) with codes such as "
+            f"{list(nondigit[:5])} at rows {_rows_text(rows)}"
+        )
+    lengths = codes.str.len()
+    length_counts = prod.str.len().value_counts()
+    if len(length_counts) > 1:
+        majority = int(length_counts.idxmax())
+        rows = df.index[(prod.str.len() != majority).to_numpy()]
+        raise ValueError(
+            f"column 'product' mixes HS digit lengths {sorted(int(x) for x in length_counts.index)} "
+            f"(rule: one digit level per panel; zero-pad the codes); {len(rows)} row(s) differ from the "
+            f"majority length {majority} at rows {_rows_text(rows)}"
+        )
+    digits = int(lengths.iloc[0])
+    if hs_digits is not None and digits != hs_digits:
+        raise ValueError(f"column 'product' has {digits}-digit HS codes but hs_digits={hs_digits} was required")
+    return prod, digits
+
+
+def _duplicates(df: pd.DataFrame, aggregate: bool) -> tuple[pd.DataFrame, int, int]:
+    """Rule: one row per key, unless ``aggregate`` (values summed); returns the frame and the duplicate counts."""
+    dup_mask = df.duplicated(list(KEY_COLUMNS), keep=False).to_numpy()
+    n_dup_rows = int(dup_mask.sum())
+    n_dup_keys = 0
+    if n_dup_rows:
+        n_dup_keys = int(df.loc[dup_mask].drop_duplicates(list(KEY_COLUMNS)).shape[0])
+        if not aggregate:
+            rows = df.index[dup_mask]
+            raise ValueError(
+                f"{n_dup_rows} row(s) share {n_dup_keys} duplicate (firm, product, destination, year) key(s) "
+                f"at rows {_rows_text(rows)}; pass aggregate_duplicates=True to sum their values"
+            )
+        df = df.groupby(list(KEY_COLUMNS), sort=False, as_index=False, observed=True)["value"].sum()
+    return df, n_dup_rows, n_dup_keys
 
 
 def validate_panel(
@@ -85,6 +165,18 @@ def validate_panel(
         Naming the rule (missing column, NaN, non-positive or non-finite value,
         non-digit or mixed-length HS codes, non-integer year, duplicate keys)
         and the offending rows (index labels of ``data``).
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"firm": [1, 2], "product": ["0101", "0102"], "destination": ["US", "US"],
+    ...                     "year": [2000, 2000], "value": [5.0, 0.0]})
+    >>> validate_panel(raw)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: column 'value' must be > 0 (rule: exports are positive; drop zero rows); ... at rows [1]
+    >>> panel, report = validate_panel(raw.assign(value=[5.0, 2.0]))
+    >>> report.hs_digits, report.n_rows_out
+    (4, 2)
     """
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"panel must be a pandas DataFrame, got {type(data).__name__}")
@@ -99,71 +191,11 @@ def validate_panel(
         bad = df.index[df[col].isna().to_numpy()]
         if len(bad):
             raise ValueError(f"column {col!r} has {len(bad)} missing (NaN/None) value(s) at rows {_rows_text(bad)}")
-    # value: numeric, finite, > 0
-    value = pd.to_numeric(df["value"], errors="coerce")
-    bad = df.index[value.isna().to_numpy()]
-    if len(bad):
-        raise ValueError(f"column 'value' has {len(bad)} non-numeric value(s) at rows {_rows_text(bad)}")
-    v = value.to_numpy(dtype=np.float64)
-    bad = df.index[~np.isfinite(v)]
-    if len(bad):
-        raise ValueError(f"column 'value' has {len(bad)} infinite value(s) at rows {_rows_text(bad)}")
-    bad = df.index[v <= 0]
-    if len(bad):
-        raise ValueError(
-            f"column 'value' must be > 0 (rule: exports are positive; drop zero rows); "
-            f"{len(bad)} zero or negative value(s) at rows {_rows_text(bad)}"
-        )
-    df["value"] = v
-    # year: integer
-    year = pd.to_numeric(df["year"], errors="coerce").to_numpy(dtype=np.float64)
-    bad = df.index[~np.isfinite(year) | (np.round(year) != year)]
-    if len(bad):
-        raise ValueError(f"column 'year' must hold integers; {len(bad)} bad value(s) at rows {_rows_text(bad)}")
-    df["year"] = year.astype(np.int64)
-    # product: zero-padded digit strings of one length
-    prod = df["product"]
-    if pd.api.types.is_numeric_dtype(prod.dtype):
-        raise ValueError(
-            "column 'product' must hold HS codes as zero-padded strings (e.g. '010121'), got numbers; "
-            "read the file with the product column as text (read_panel does this)"
-        )
-    prod = prod.astype(str)
-    codes = pd.Series(pd.unique(prod.to_numpy()))
-    nondigit = codes[~codes.str.fullmatch(r"[0-9]+")]
-    if len(nondigit):
-        rows = df.index[prod.isin(set(nondigit)).to_numpy()]
-        raise ValueError(
-            f"column 'product' must hold digit-only HS codes; {len(rows)} row(s) with codes such as "
-            f"{list(nondigit[:5])} at rows {_rows_text(rows)}"
-        )
-    lengths = codes.str.len()
-    length_counts = prod.str.len().value_counts()
-    if len(length_counts) > 1:
-        majority = int(length_counts.idxmax())
-        rows = df.index[(prod.str.len() != majority).to_numpy()]
-        raise ValueError(
-            f"column 'product' mixes HS digit lengths {sorted(int(x) for x in length_counts.index)} "
-            f"(rule: one digit level per panel; zero-pad the codes); {len(rows)} row(s) differ from the "
-            f"majority length {majority} at rows {_rows_text(rows)}"
-        )
-    digits = int(lengths.iloc[0])
-    if hs_digits is not None and digits != hs_digits:
-        raise ValueError(f"column 'product' has {digits}-digit HS codes but hs_digits={hs_digits} was required")
+    df["value"] = _check_values(df)
+    df["year"] = _check_years(df)
+    prod, digits = _check_products(df, hs_digits)
     df["product"] = prod.to_numpy(dtype=object)
-    # duplicate keys
-    dup_mask = df.duplicated(list(KEY_COLUMNS), keep=False).to_numpy()
-    n_dup_rows = int(dup_mask.sum())
-    n_dup_keys = 0
-    if n_dup_rows:
-        n_dup_keys = int(df.loc[dup_mask].drop_duplicates(list(KEY_COLUMNS)).shape[0])
-        if not aggregate_duplicates:
-            rows = df.index[dup_mask]
-            raise ValueError(
-                f"{n_dup_rows} row(s) share {n_dup_keys} duplicate (firm, product, destination, year) key(s) "
-                f"at rows {_rows_text(rows)}; pass aggregate_duplicates=True to sum their values"
-            )
-        df = df.groupby(list(KEY_COLUMNS), sort=False, as_index=False, observed=True)["value"].sum()
+    df, n_dup_rows, n_dup_keys = _duplicates(df, aggregate_duplicates)
     df = df.sort_values(["destination", "year", "firm", "product"], kind="stable").reset_index(drop=True)
     report = PanelReport(
         n_rows_in=n_in,

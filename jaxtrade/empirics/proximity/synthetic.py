@@ -123,7 +123,7 @@ PRESETS: dict[str, SyntheticConfig] = {
         cluster_size=8, scope_mean=12.0, dest_mean=5.0, intro_base=0.01, popularity_sd=0.005, strength=0.06,
         io_cluster_weight=0.05,
     ),
-}
+}  # fmt: skip
 
 
 @dataclasses.dataclass
@@ -159,8 +159,8 @@ def _product_codes(cfg: SyntheticConfig, rng: np.random.Generator) -> np.ndarray
     chapters = np.sort(rng.choice(np.arange(1, 98), size=cfg.n_chapters, replace=False))
     per_chapter = np.full(cfg.n_chapters, cfg.n_products // cfg.n_chapters)
     per_chapter[: cfg.n_products % cfg.n_chapters] += 1
-    codes = []
-    for ch, n in zip(chapters, per_chapter):  # loop over chapters (<= 97), not firms
+    codes: list[str] = []
+    for ch, n in zip(chapters, per_chapter, strict=True):  # loop over chapters (<= 97), not firms
         n_head = -(-n // cfg.codes_per_heading)
         heads = np.sort(rng.choice(np.arange(1, 100), size=n_head, replace=False))
         for j, hd in enumerate(heads):
@@ -180,15 +180,23 @@ def _ragged_cross(counts_a: np.ndarray, counts_b: np.ndarray):
     return g, pos // b, pos % b
 
 
-def generate_panel(preset: str | SyntheticConfig = "tiny", **overrides) -> SyntheticPanel:
-    """Simulate a firm-product-destination-year panel (deterministic given ``seed``).
+@dataclasses.dataclass(frozen=True)
+class _Products:
+    """Products: HS codes, planted clusters (with their members), popularity, cluster weights, input shares."""
 
-    ``preset`` is ``"tiny"``, ``"small"``, ``"paper"`` or a :class:`SyntheticConfig`;
-    keyword overrides replace config fields (e.g. ``strength=0.0, seed=3``).
-    """
-    cfg = get_config(preset, **overrides)
-    rng = np.random.default_rng(cfg.seed)
-    # ---- products, clusters, inputs
+    codes: np.ndarray
+    cluster: np.ndarray
+    n_clusters: int
+    popularity: np.ndarray
+    cluster_weight: np.ndarray
+    inputs: np.ndarray
+    members_order: np.ndarray
+    members_start: np.ndarray
+    members_count: np.ndarray
+
+
+def _products(cfg: SyntheticConfig, rng: np.random.Generator) -> _Products:
+    """Codes, clusters contiguous in HS order with a misfiled share, popularity, and the input matrix (eq. 5's U)."""
     codes = _product_codes(cfg, rng)
     P = len(codes)
     n_clusters = -(-P // cfg.cluster_size)
@@ -203,28 +211,40 @@ def generate_panel(preset: str | SyntheticConfig = "tiny", **overrides) -> Synth
     cluster_profile = rng.dirichlet(np.full(K, 0.15), n_clusters)
     chapter_profile = rng.dirichlet(np.full(K, 0.3), cfg.n_chapters)
     w_c = cfg.io_cluster_weight
-    inputs = w_c * cluster_profile[cluster] + 0.35 * chapter_profile[chapter_of] + (0.65 - w_c) * rng.dirichlet(np.full(K, 0.5), P)
+    noise = rng.dirichlet(np.full(K, 0.5), P)
+    inputs = w_c * cluster_profile[cluster] + 0.35 * chapter_profile[chapter_of] + (0.65 - w_c) * noise
     inputs /= inputs.sum(axis=1, keepdims=True)
     members_order = np.argsort(cluster, kind="stable")
-    members_start = np.searchsorted(cluster[members_order], np.arange(n_clusters))
-    members_count = np.bincount(cluster, minlength=n_clusters)
-    # ---- firms
-    F = cfg.n_firms
+    return _Products(
+        codes=codes, cluster=cluster, n_clusters=n_clusters, popularity=popularity, cluster_weight=cluster_weight,
+        inputs=inputs, members_order=members_order,
+        members_start=np.searchsorted(cluster[members_order], np.arange(n_clusters)),
+        members_count=np.bincount(cluster, minlength=n_clusters),
+    )  # fmt: skip
+
+
+def _firm_scopes(cfg: SyntheticConfig, rng: np.random.Generator, prods: _Products):
+    """Pareto firm sizes ``z``, home clusters and the producible products ``G_f`` as (firm, product) pairs."""
+    F, P = cfg.n_firms, len(prods.codes)
     z = rng.pareto(cfg.firm_pareto_shape, F) + 1.0
-    pop_clusters = np.flatnonzero(members_count > 0)
-    w = cluster_weight[pop_clusters] / cluster_weight[pop_clusters].sum()
+    pop_clusters = np.flatnonzero(prods.members_count > 0)
+    w = prods.cluster_weight[pop_clusters] / prods.cluster_weight[pop_clusters].sum()
     home = rng.choice(pop_clusters, size=F, p=w)
     n_draw = np.minimum(1 + rng.poisson((cfg.scope_mean - 1) * z**0.35), cfg.scope_max)
     firm_of_draw = np.repeat(np.arange(F), n_draw)
     from_home = rng.random(len(firm_of_draw)) < cfg.home_share
     h = home[firm_of_draw]
-    home_pick = members_order[members_start[h] + (rng.random(len(h)) * members_count[h]).astype(np.int64)]
-    prod_p = cluster_weight[cluster] / cluster_weight[cluster].sum()
-    global_pick = rng.choice(P, size=len(h), p=prod_p)
+    offset = (rng.random(len(h)) * prods.members_count[h]).astype(np.int64)
+    home_pick = prods.members_order[prods.members_start[h] + offset]
+    weight = prods.cluster_weight[prods.cluster]
+    global_pick = rng.choice(P, size=len(h), p=weight / weight.sum())
     fk = np.unique(firm_of_draw * P + np.where(from_home, home_pick, global_pick))
-    fk_firm, fk_prod = fk // P, fk % P
-    scope = np.bincount(fk_firm, minlength=F)
-    D = cfg.n_destinations
+    return z, fk // P, fk % P
+
+
+def _firm_destinations(cfg: SyntheticConfig, rng: np.random.Generator, z: np.ndarray):
+    """Destination sizes and each firm's destinations (their number rising with ``z``) as sorted keys ``f * D + d``."""
+    F, D = cfg.n_firms, cfg.n_destinations
     dest_size = np.sort(rng.pareto(1.5, D) + 1.0)[::-1]
     n_dd = np.minimum(1 + rng.poisson((cfg.dest_mean - 1) * z**0.35), D)
     # n_dd destinations per firm without replacement, by size (Gumbel top-k), in blocks of firms
@@ -235,51 +255,75 @@ def generate_panel(preset: str | SyntheticConfig = "tiny", **overrides) -> Synth
         ranked = np.argsort(-keys, axis=1)
         take = np.arange(D)[None, :] < n_dd[lo:hi, None]
         fd_parts.append(((np.arange(lo, hi)[:, None] * D) + ranked)[take])
-    fd = np.sort(np.concatenate(fd_parts))
+    return dest_size, np.sort(np.concatenate(fd_parts))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Entries:
+    """(firm, destination, product) entries: firm, (firm, destination) pair, destination, product, value scale."""
+
+    firm: np.ndarray
+    fd: np.ndarray
+    dest: np.ndarray
+    prod: np.ndarray
+    fd_cluster: np.ndarray
+    n_fd: int
+    log_scale: np.ndarray
+
+
+def _entries(cfg, rng, prods: _Products, z, fk_firm, fk_prod, dest_size, fd) -> _Entries:
+    """The cross of each firm's destinations and products, with persistent lognormal value scales."""
+    D, P = cfg.n_destinations, len(prods.codes)
     fd_firm, fd_dest = fd // D, fd % D
-    n_dest = np.bincount(fd_firm, minlength=F)
-    # ---- (firm, destination, product) entries: cross of each firm's destinations and products
+    n_dest = np.bincount(fd_firm, minlength=cfg.n_firms)
+    scope = np.bincount(fk_firm, minlength=cfg.n_firms)
     fd_start = np.cumsum(n_dest) - n_dest
     fk_start = np.cumsum(scope) - scope
     f_e, di, ki = _ragged_cross(n_dest, scope)
     e_fd = fd_start[f_e] + di  # index of the (firm, destination) pair
     e_dest = fd_dest[e_fd]
     e_prod = fk_prod[fk_start[f_e] + ki]
-    e_clu = cluster[e_prod]
-    n_entries = len(f_e)
-    n_fd = len(fd)
-    persistent = rng.normal(0.0, cfg.value_sigma, n_entries)
+    persistent = rng.normal(0.0, cfg.value_sigma, len(f_e))
     log_scale = np.log(z)[f_e] + np.log(dest_size)[e_dest] + rng.normal(0.0, 0.5, P)[e_prod] + persistent
-
     # group of each entry: (firm-destination, cluster); fixed over the years
-    fd_clu = np.unique(e_fd.astype(np.int64) * n_clusters + e_clu, return_inverse=True)[1]
+    fd_cluster = np.unique(e_fd.astype(np.int64) * prods.n_clusters + prods.cluster[e_prod], return_inverse=True)[1]
+    return _Entries(
+        firm=f_e, fd=e_fd, dest=e_dest, prod=e_prod, fd_cluster=fd_cluster, n_fd=len(fd), log_scale=log_scale
+    )
 
-    def true_prox(x: np.ndarray) -> np.ndarray:
-        """Share of the current basket S_fdt in the entry's cluster (0 for an empty basket)."""
-        basket = np.bincount(e_fd, weights=x, minlength=n_fd)[e_fd]
-        same = np.bincount(fd_clu, weights=x)[fd_clu] - x  # excludes the product itself
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(basket > 0, same / basket, 0.0)
 
+def _true_prox(entries: _Entries, x: np.ndarray) -> np.ndarray:
+    """Share of the current basket S_fdt in the entry's cluster (0 for an empty basket)."""
+    basket = np.bincount(entries.fd, weights=x, minlength=entries.n_fd)[entries.fd]
+    same = np.bincount(entries.fd_cluster, weights=x)[entries.fd_cluster] - x  # excludes the product itself
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(basket > 0, same / basket, 0.0)
+
+
+def _simulate_years(cfg: SyntheticConfig, rng: np.random.Generator, prods: _Products, e: _Entries) -> pd.DataFrame:
+    """Burn-in, then ``n_years`` of survival and introductions (planted effect ``strength``); the exported rows."""
+    n_entries = len(e.firm)
     x = rng.random(n_entries) < cfg.initial_export_prob
     frames = []
-    p_base = cfg.intro_base + popularity[e_prod]
+    p_base = cfg.intro_base + prods.popularity[e.prod]
+    product_names = pd.Index(prods.codes)
+    dest_names = pd.Index([f"D{d:02d}" for d in range(cfg.n_destinations)])
     for step in range(cfg.burn_in + cfg.n_years):  # loop over years, not firms
         if step >= cfg.burn_in:
             on = np.flatnonzero(x)
-            value = np.exp(log_scale[on] + rng.normal(0.0, 0.3, len(on)))
+            value = np.exp(e.log_scale[on] + rng.normal(0.0, 0.3, len(on)))
             frames.append(
                 pd.DataFrame(
                     {
-                        "firm": f_e[on].astype(np.int64),
-                        "product": pd.Categorical.from_codes(e_prod[on], categories=pd.Index(codes)),
-                        "destination": pd.Categorical.from_codes(e_dest[on], categories=pd.Index([f"D{d:02d}" for d in range(D)])),
+                        "firm": e.firm[on].astype(np.int64),
+                        "product": pd.Categorical.from_codes(e.prod[on], categories=product_names),
+                        "destination": pd.Categorical.from_codes(e.dest[on], categories=dest_names),
                         "year": np.full(len(on), cfg.first_year + step - cfg.burn_in, dtype=np.int64),
                         "value": value,
                     }
                 )
             )
-        prox = true_prox(x.astype(np.float64))
+        prox = _true_prox(e, x.astype(np.float64))
         keep = x & (rng.random(n_entries) < cfg.persistence)
         p_intro = np.clip(p_base + cfg.strength * prox, 0.0, 1.0)
         intro = ~x & (rng.random(n_entries) < p_intro)
@@ -287,6 +331,31 @@ def generate_panel(preset: str | SyntheticConfig = "tiny", **overrides) -> Synth
     panel = pd.concat(frames, ignore_index=True)
     panel["product"] = panel["product"].astype(str)
     panel["destination"] = panel["destination"].astype(str)
-    inputs_df = pd.DataFrame(inputs, index=pd.Index(codes, name="product"), columns=[f"input_{i:02d}" for i in range(K)])
-    products = pd.DataFrame({"product": codes, "cluster": cluster, "popularity": popularity})
+    return panel
+
+
+def generate_panel(preset: str | SyntheticConfig = "tiny", **overrides) -> SyntheticPanel:
+    """Simulate a firm-product-destination-year panel (deterministic given ``seed``).
+
+    ``preset`` is ``"tiny"``, ``"small"``, ``"paper"`` or a :class:`SyntheticConfig`;
+    keyword overrides replace config fields (e.g. ``strength=0.0, seed=3``).
+
+    Examples
+    --------
+    >>> sp = generate_panel("tiny", n_firms=50, seed=3)
+    >>> list(sp.panel.columns)
+    ['firm', 'product', 'destination', 'year', 'value']
+    >>> sorted(sp.panel["year"].unique().tolist()), bool(np.allclose(sp.inputs.sum(axis=1), 1.0))
+    ([2000, 2001, 2002, 2003], True)
+    """
+    cfg = get_config(preset, **overrides)
+    rng = np.random.default_rng(cfg.seed)  # the draws below come in a fixed order: same seed, same panel
+    prods = _products(cfg, rng)
+    z, fk_firm, fk_prod = _firm_scopes(cfg, rng, prods)
+    dest_size, fd = _firm_destinations(cfg, rng, z)
+    entries = _entries(cfg, rng, prods, z, fk_firm, fk_prod, dest_size, fd)
+    panel = _simulate_years(cfg, rng, prods, entries)
+    input_names = [f"input_{i:02d}" for i in range(cfg.n_inputs)]
+    inputs_df = pd.DataFrame(prods.inputs, index=pd.Index(prods.codes, name="product"), columns=input_names)
+    products = pd.DataFrame({"product": prods.codes, "cluster": prods.cluster, "popularity": prods.popularity})
     return SyntheticPanel(panel=panel, inputs=inputs_df, products=products, config=cfg)

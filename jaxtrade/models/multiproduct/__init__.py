@@ -1,36 +1,111 @@
-"""Heo & Kim (2025) multiproduct exporter model with product proximity (sections 3-5)."""
+"""Heo & Kim (2025) multiproduct exporter model with product proximity (sections 3-5).
 
-from .equilibrium import ENTRY_MODES, RESIDUAL_NAMES, Equilibrium, solve_equilibrium, solve_equilibrium_jit
-from .model import (BellmanSolution, Grids, bellman_operator, choice_probabilities, exit_probability,
-                    export_cost_matrix, export_intensity, make_grids, product_grid, profit_w, solve_bellman,
-                    stationary_mass)
-from .params import PRESETS, MultiproductParams, npg_params, preset, standard_params, validate_params
+Firms with AR(1) productivity (eq. 27) choose an export threshold over an
+ordered product space, paying export costs that depend on how far the
+portfolio moves (eq. 19, or eq. 30 without proximity gains); free entry and
+market clearing close two symmetric countries (eqs. 21-26).
+
+* :mod:`~jaxtrade.models.multiproduct.params`: :class:`MultiproductParams`,
+  its :data:`RULES`, the ``standard``/``npg`` presets (Tables 3-4);
+* :mod:`~jaxtrade.models.multiproduct.firm`: grids, profits, the Bellman
+  equation (21) and the stationary firm distribution;
+* :mod:`~jaxtrade.models.multiproduct.solve`: the stationary general
+  equilibrium, one parameter vector or a sharded batch;
+* :mod:`~jaxtrade.models.multiproduct.simulate`: simulated firm panels;
+* :mod:`~jaxtrade.models.multiproduct.moments`: Table 5 and other moments;
+* :mod:`~jaxtrade.models.multiproduct.dynamics`: eq. (32) thresholds and
+  new-exporter dynamics (section 5, Figures 4-6).
+
+Examples
+--------
+>>> from jaxtrade.models import multiproduct as mp
+>>> p = mp.standard_params(n_z=11, n_products=4)
+>>> eq = mp.solve_equilibrium(p)
+>>> bool(eq.info.converged), float(eq.N_E)
+(True, 1.0)
+>>> m = mp.table5_moments(eq)
+>>> 0.0 < float(m["exporter_share"]) < 1.0
+True
+>>> flags = mp.solve_equilibrium(p.replace(tau=0.05), entry="fixed_cost", throw=False).info.converged
+>>> bool(flags)
+True
+"""
+
+from jaxtrade.models.multiproduct.dynamics import ALWAYS as ALWAYS
+from jaxtrade.models.multiproduct.dynamics import CROSSING as CROSSING
+from jaxtrade.models.multiproduct.dynamics import NEVER as NEVER
+from jaxtrade.models.multiproduct.dynamics import NOT_APPLICABLE as NOT_APPLICABLE
+from jaxtrade.models.multiproduct.dynamics import AddDropThresholds as AddDropThresholds
+from jaxtrade.models.multiproduct.dynamics import NewExporterDynamics as NewExporterDynamics
+from jaxtrade.models.multiproduct.dynamics import PairwiseThresholds as PairwiseThresholds
+from jaxtrade.models.multiproduct.dynamics import ProximityThresholds as ProximityThresholds
+from jaxtrade.models.multiproduct.dynamics import add_drop_thresholds as add_drop_thresholds
+from jaxtrade.models.multiproduct.dynamics import choice_value_gaps as choice_value_gaps
+from jaxtrade.models.multiproduct.dynamics import dynamics_summary as dynamics_summary
+from jaxtrade.models.multiproduct.dynamics import figure_portfolio as figure_portfolio
+from jaxtrade.models.multiproduct.dynamics import new_exporter_dynamics as new_exporter_dynamics
+from jaxtrade.models.multiproduct.dynamics import pairwise_thresholds as pairwise_thresholds
+from jaxtrade.models.multiproduct.dynamics import productivity_normalization as productivity_normalization
+from jaxtrade.models.multiproduct.dynamics import proximity_thresholds as proximity_thresholds
+from jaxtrade.models.multiproduct.firm import BellmanSolution as BellmanSolution
+from jaxtrade.models.multiproduct.firm import Grids as Grids
+from jaxtrade.models.multiproduct.firm import bellman_operator as bellman_operator
+from jaxtrade.models.multiproduct.firm import choice_probabilities as choice_probabilities
+from jaxtrade.models.multiproduct.firm import choice_values as choice_values
+from jaxtrade.models.multiproduct.firm import entrant_distribution as entrant_distribution
+from jaxtrade.models.multiproduct.firm import exit_probability as exit_probability
+from jaxtrade.models.multiproduct.firm import export_cost_matrix as export_cost_matrix
+from jaxtrade.models.multiproduct.firm import export_intensity as export_intensity
+from jaxtrade.models.multiproduct.firm import make_grids as make_grids
+from jaxtrade.models.multiproduct.firm import product_grid as product_grid
+from jaxtrade.models.multiproduct.firm import profit_w as profit_w
+from jaxtrade.models.multiproduct.firm import solve_bellman as solve_bellman
+from jaxtrade.models.multiproduct.firm import stationary_mass as stationary_mass
+from jaxtrade.models.multiproduct.moments import TABLE5_DATA as TABLE5_DATA
+from jaxtrade.models.multiproduct.moments import TABLE5_LABELS as TABLE5_LABELS
+from jaxtrade.models.multiproduct.moments import TABLE5_NAMES as TABLE5_NAMES
+from jaxtrade.models.multiproduct.moments import extra_moments as extra_moments
+from jaxtrade.models.multiproduct.moments import moment_vector as moment_vector
+from jaxtrade.models.multiproduct.moments import table5_moments as table5_moments
+from jaxtrade.models.multiproduct.params import PRESETS as PRESETS
+from jaxtrade.models.multiproduct.params import RULES as RULES
+from jaxtrade.models.multiproduct.params import MultiproductParams as MultiproductParams
+from jaxtrade.models.multiproduct.params import npg_params as npg_params
+from jaxtrade.models.multiproduct.params import preset as preset
+from jaxtrade.models.multiproduct.params import standard_params as standard_params
+from jaxtrade.models.multiproduct.params import validate_params as validate_params
+from jaxtrade.models.multiproduct.simulate import candidate_panel as candidate_panel
+from jaxtrade.models.multiproduct.simulate import simulate_panel as simulate_panel
+from jaxtrade.models.multiproduct.simulate import simulate_states as simulate_states
+from jaxtrade.models.multiproduct.solve import BATCH_METHODS as BATCH_METHODS
+from jaxtrade.models.multiproduct.solve import ENTRY_MODES as ENTRY_MODES
+from jaxtrade.models.multiproduct.solve import GE_TOL as GE_TOL
+from jaxtrade.models.multiproduct.solve import RESIDUAL_NAMES as RESIDUAL_NAMES
+from jaxtrade.models.multiproduct.solve import BatchMethod as BatchMethod
+from jaxtrade.models.multiproduct.solve import EntryMode as EntryMode
+from jaxtrade.models.multiproduct.solve import Equilibrium as Equilibrium
+from jaxtrade.models.multiproduct.solve import solve_equilibrium as solve_equilibrium
+from jaxtrade.models.multiproduct.solve import solve_equilibrium_batch as solve_equilibrium_batch
+from jaxtrade.models.multiproduct.solve import stack_params as stack_params
+from jaxtrade.models.multiproduct.solve import unstack_params as unstack_params
 
 __all__ = [
-    "MultiproductParams", "standard_params", "npg_params", "preset", "PRESETS", "validate_params",
-    "Grids", "make_grids", "product_grid", "export_cost_matrix", "exit_probability", "profit_w",
-    "export_intensity", "bellman_operator", "choice_probabilities", "solve_bellman", "BellmanSolution",
-    "stationary_mass", "Equilibrium", "solve_equilibrium", "solve_equilibrium_jit", "RESIDUAL_NAMES",
-    "ENTRY_MODES",
-]
-
-from .moments import TABLE5_NAMES, TABLE5_PAPER, extra_moments, moment_vector, table5_moments  # noqa: E402
-from .simulate import candidate_panel, simulate_panel, simulate_states  # noqa: E402
-
-__all__ += ["TABLE5_NAMES", "TABLE5_PAPER", "table5_moments", "extra_moments", "moment_vector",
-            "simulate_panel", "simulate_states", "candidate_panel"]
-
-from .dynamics import (ALWAYS, CROSSING, NEVER, NOT_APPLICABLE, AddDropThresholds, NewExporterDynamics,  # noqa: E402
-                       PairwiseThresholds, ProximityThresholds, add_drop_thresholds, choice_value_gaps,
-                       dynamics_summary, figure_portfolio, new_exporter_dynamics, pairwise_thresholds,
-                       productivity_normalization, proximity_thresholds)
-
-__all__ += ["add_drop_thresholds", "pairwise_thresholds", "proximity_thresholds", "new_exporter_dynamics",
-            "dynamics_summary", "choice_value_gaps", "productivity_normalization", "figure_portfolio",
-            "AddDropThresholds", "PairwiseThresholds", "ProximityThresholds", "NewExporterDynamics",
-            "CROSSING", "ALWAYS", "NEVER", "NOT_APPLICABLE"]
-
-from .batch import METHODS as BATCH_METHODS  # noqa: E402
-from .batch import solve_equilibrium_batch, stack_params, unstack_params  # noqa: E402
-
-__all__ += ["solve_equilibrium_batch", "stack_params", "unstack_params", "BATCH_METHODS"]
+    # parameters (params.py)
+    "MultiproductParams", "RULES", "validate_params", "standard_params", "npg_params", "PRESETS", "preset",
+    # the firm problem (firm.py)
+    "Grids", "make_grids", "product_grid", "entrant_distribution", "export_cost_matrix", "exit_probability",
+    "profit_w", "export_intensity", "choice_values", "choice_probabilities", "bellman_operator",
+    "BellmanSolution", "solve_bellman", "stationary_mass",
+    # general equilibrium (solve.py)
+    "Equilibrium", "solve_equilibrium", "solve_equilibrium_batch", "stack_params", "unstack_params",
+    "EntryMode", "ENTRY_MODES", "BatchMethod", "BATCH_METHODS", "RESIDUAL_NAMES", "GE_TOL",
+    # simulated panels (simulate.py)
+    "simulate_panel", "simulate_states", "candidate_panel",
+    # moments (moments.py)
+    "TABLE5_DATA", "TABLE5_LABELS", "TABLE5_NAMES", "table5_moments", "extra_moments", "moment_vector",
+    # section 5 (dynamics.py)
+    "add_drop_thresholds", "pairwise_thresholds", "proximity_thresholds", "new_exporter_dynamics",
+    "dynamics_summary", "choice_value_gaps", "productivity_normalization", "figure_portfolio",
+    "AddDropThresholds", "PairwiseThresholds", "ProximityThresholds", "NewExporterDynamics",
+    "CROSSING", "ALWAYS", "NEVER", "NOT_APPLICABLE",
+]  # fmt: skip

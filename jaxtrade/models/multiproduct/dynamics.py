@@ -1,6 +1,6 @@
 """Firm-level decisions and new-exporter dynamics (Heo & Kim 2025, section 5: eq. 32-34, Figures 4-6).
 
-Everything is computed from a solved :class:`~.equilibrium.Equilibrium`
+Everything is computed from a solved :class:`~.solve.Equilibrium`
 (no re-solve) and is a pure, ``jit``/``vmap``-able function of it.
 
 Add/drop thresholds (eq. 32, Figures 4 and 5). For a firm at threshold
@@ -52,16 +52,26 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-import jaxtrade._config  # noqa: F401
-
-from .equilibrium import Equilibrium
-from .model import _choice_values, export_intensity
+from jaxtrade.models.multiproduct.firm import choice_values, export_intensity
+from jaxtrade.models.multiproduct.solve import Equilibrium
 
 __all__ = [
-    "CROSSING", "ALWAYS", "NEVER", "NOT_APPLICABLE", "choice_value_gaps", "productivity_normalization",
-    "PairwiseThresholds", "pairwise_thresholds", "AddDropThresholds", "add_drop_thresholds",
-    "figure_portfolio", "ProximityThresholds", "proximity_thresholds", "NewExporterDynamics",
-    "new_exporter_dynamics", "dynamics_summary",
+    "CROSSING",
+    "ALWAYS",
+    "NEVER",
+    "NOT_APPLICABLE",
+    "choice_value_gaps",
+    "productivity_normalization",
+    "PairwiseThresholds",
+    "pairwise_thresholds",
+    "AddDropThresholds",
+    "add_drop_thresholds",
+    "figure_portfolio",
+    "ProximityThresholds",
+    "proximity_thresholds",
+    "NewExporterDynamics",
+    "new_exporter_dynamics",
+    "dynamics_summary",
 ]
 
 CROSSING, ALWAYS, NEVER, NOT_APPLICABLE = 0, 1, -1, 2
@@ -77,7 +87,7 @@ def choice_value_gaps(p, eq: Equilibrium):
     choice-value difference of eq. (21).
     """
     g = eq.grids
-    x = _choice_values(p, g, eq.v)  # x[z, i, j] = -f(i, j) + (1 - E) beta E v(z', j)
+    x = choice_values(p, g, eq.v)  # x[z, i, j] = -f(i, j) + (1 - E) beta E v(z', j)
     cost = g.cost - jnp.diagonal(g.cost)[:, None]
     keep = jnp.diagonal(x, axis1=1, axis2=2)  # (nz, N+1): x[z, i, i]
     benefit = x - keep[:, :, None] + cost[None, :, :]
@@ -180,10 +190,14 @@ def add_drop_thresholds(p, eq: Equilibrium) -> AddDropThresholds:
     """z_add(i) and z_drop(i) of eq. (32) for every current portfolio i, vectorized (Figure 4)."""
     pw = pairwise_thresholds(p, eq)
     return AddDropThresholds(
-        add_log_z=_offdiag(pw.log_z, 1, jnp.nan), drop_log_z=_offdiag(pw.log_z, -1, jnp.nan),
-        add_std=_offdiag(pw.std, 1, jnp.nan), drop_std=_offdiag(pw.std, -1, jnp.nan),
-        add_status=_offdiag(pw.status, 1, NOT_APPLICABLE), drop_status=_offdiag(pw.status, -1, NOT_APPLICABLE),
-        mean=pw.mean, sd=pw.sd,
+        add_log_z=_offdiag(pw.log_z, 1, jnp.nan),
+        drop_log_z=_offdiag(pw.log_z, -1, jnp.nan),
+        add_std=_offdiag(pw.std, 1, jnp.nan),
+        drop_std=_offdiag(pw.std, -1, jnp.nan),
+        add_status=_offdiag(pw.status, 1, NOT_APPLICABLE),
+        drop_status=_offdiag(pw.status, -1, NOT_APPLICABLE),
+        mean=pw.mean,
+        sd=pw.sd,
     )
 
 
@@ -218,8 +232,7 @@ class ProximityThresholds(eqx.Module):
     z_lp_status: jax.Array
 
 
-def proximity_thresholds(p, eq: Equilibrium, portfolio=None, hp_step: int = 1, lp_step: int = 2
-                         ) -> ProximityThresholds:
+def proximity_thresholds(p, eq: Equilibrium, portfolio=None, hp_step: int = 1, lp_step: int = 2) -> ProximityThresholds:
     """z_HP and z_LP of Figure 5 (section 5).
 
     The paper holds the current portfolio omega-tilde fixed and compares two
@@ -305,15 +318,26 @@ def new_exporter_dynamics(p, eq: Equilibrium, years: int = 10) -> NewExporterDyn
         alive = jnp.sum(c * surv[:, None])
         stay = jnp.sum(chosen * exporting[None, :])
         sales = size[:, None] * (g.omega_H + g.omega_X)[None, :]
-        out = (stay / alive, stay / total, jnp.sum(c * inten[None, :]) / total,
-               jnp.sum(c * size[:, None] * g.omega_X[None, :]) / jnp.sum(c * sales),
-               jnp.sum(c * jnp.arange(n, dtype=c.dtype)[None, :]) / total, total / mass0)
+        out = (
+            stay / alive,
+            stay / total,
+            jnp.sum(c * inten[None, :]) / total,
+            jnp.sum(c * size[:, None] * g.omega_X[None, :]) / jnp.sum(c * sales),
+            jnp.sum(c * jnp.arange(n, dtype=c.dtype)[None, :]) / total,
+            total / mass0,
+        )
         return c_next, out
 
     _, (sv, sv_u, it, it_agg, prods, share) = jax.lax.scan(step, c0, None, length=years + 1)
-    return NewExporterDynamics(survival=sv, survival_unconditional=sv_u, export_intensity=it,
-                               export_intensity_aggregate=it_agg, mean_products=prods, cohort_share=share,
-                               cohort_mass=mass0)
+    return NewExporterDynamics(
+        survival=sv,
+        survival_unconditional=sv_u,
+        export_intensity=it,
+        export_intensity_aggregate=it_agg,
+        mean_products=prods,
+        cohort_share=share,
+        cohort_mass=mass0,
+    )
 
 
 def _summarize(p, eq: Equilibrium, years: int, hp_step: int, lp_step: int) -> dict:
@@ -321,13 +345,21 @@ def _summarize(p, eq: Equilibrium, years: int, hp_step: int, lp_step: int) -> di
     px = proximity_thresholds(p, eq, hp_step=hp_step, lp_step=lp_step)
     nd = new_exporter_dynamics(p, eq, years=years)
     return {
-        "productivity_mean_log_z": ad.mean, "productivity_sd_log_z": ad.sd,
-        "z_add_log_z": ad.add_log_z, "z_drop_log_z": ad.drop_log_z,
-        "z_add_std": ad.add_std, "z_drop_std": ad.drop_std,
-        "z_add_status": ad.add_status, "z_drop_status": ad.drop_status,
-        "figure_portfolio": px.portfolio, "z_hp_portfolio": px.j_hp, "z_lp_portfolio": px.j_lp,
-        "z_hp_std": px.z_hp_std, "z_lp_std": px.z_lp_std,
-        "z_hp_status": px.z_hp_status, "z_lp_status": px.z_lp_status,
+        "productivity_mean_log_z": ad.mean,
+        "productivity_sd_log_z": ad.sd,
+        "z_add_log_z": ad.add_log_z,
+        "z_drop_log_z": ad.drop_log_z,
+        "z_add_std": ad.add_std,
+        "z_drop_std": ad.drop_std,
+        "z_add_status": ad.add_status,
+        "z_drop_status": ad.drop_status,
+        "figure_portfolio": px.portfolio,
+        "z_hp_portfolio": px.j_hp,
+        "z_lp_portfolio": px.j_lp,
+        "z_hp_std": px.z_hp_std,
+        "z_lp_std": px.z_lp_std,
+        "z_hp_status": px.z_hp_status,
+        "z_lp_status": px.z_lp_status,
         "new_exporter_survival": nd.survival,
         "new_exporter_survival_unconditional": nd.survival_unconditional,
         "new_exporter_export_intensity": nd.export_intensity,
@@ -346,6 +378,14 @@ def dynamics_summary(p, eq: Equilibrium, years: int = 10, hp_step: int = 1, lp_s
     Keys: ``z_add_*``/``z_drop_*`` (by threshold index 0..N; ``_log_z``, ``_std``,
     ``_status``), the normalization, ``figure_portfolio`` and ``z_hp_*``/``z_lp_*``
     (Figure 5), and ``new_exporter_*`` (Figure 6, years 0..``years``).
+
+    Examples
+    --------
+    >>> from jaxtrade.models.multiproduct import solve_equilibrium, standard_params
+    >>> p = standard_params(n_z=11, n_products=4)
+    >>> d = dynamics_summary(p, solve_equilibrium(p), years=3)
+    >>> d["z_add_std"].shape, d["new_exporter_survival"].shape
+    ((5,), (4,))
     """
     if int(years) < 0:
         raise ValueError(f"years must satisfy years >= 0, got {years}")

@@ -17,7 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from .equilibrium import Equilibrium
+from jaxtrade.models.multiproduct.params import MultiproductParams
+from jaxtrade.models.multiproduct.solve import Equilibrium
 
 __all__ = ["simulate_states", "simulate_panel", "candidate_panel"]
 
@@ -53,41 +54,89 @@ def _simulate(key, mu, prob, survival, P, entrant, *, n_firms, n_years):
     return jax.vmap(one_firm)(keys, z0, a0)
 
 
-def simulate_states(eq: Equilibrium, n_firms: int, n_years: int, key) -> dict:
-    """Arrays (n_firms, n_years): z index, threshold index, chosen next threshold, survival, generation."""
-    g = eq.grids
-    z, a, j, alive, gen = _simulate(key, eq.mu, eq.prob, g.survival, g.P, g.entrant,
-                                    n_firms=int(n_firms), n_years=int(n_years))
+def _key(key) -> jax.Array:
+    """A ``jax.random`` key as given, or one made from an int seed."""
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        return jax.random.PRNGKey(int(key))
+    return key
+
+
+def simulate_states(params: MultiproductParams, solution: Equilibrium, key, *, n_firms: int, n_years: int) -> dict:
+    """The simulated firm states as arrays (n_firms, n_years).
+
+    Parameters
+    ----------
+    params : MultiproductParams
+        The parameters ``solution`` was solved at (the simulation reads everything it needs from
+        ``solution``; ``params`` is there for the ``(params, solution, key)`` convention of every model).
+    solution : Equilibrium
+        A stationary equilibrium (:func:`~jaxtrade.models.multiproduct.solve.solve_equilibrium`).
+    key : jax.random key or int
+        Random key (an int is a seed for ``jax.random.PRNGKey``).
+    n_firms, n_years : int
+        Firm slots and years (static).
+
+    Returns
+    -------
+    dict
+        ``z_idx``, ``threshold_idx``, ``next_threshold_idx`` (int), ``survives`` (bool) and
+        ``generation`` (int: how many times the slot's firm exited and was replaced).
+    """
+    g = solution.grids
+    z, a, j, alive, gen = _simulate(
+        _key(key), solution.mu, solution.prob, g.survival, g.P, g.entrant, n_firms=int(n_firms), n_years=int(n_years)
+    )
     return {"z_idx": z, "threshold_idx": a, "next_threshold_idx": j, "survives": alive, "generation": gen}
 
 
-def simulate_panel(eq: Equilibrium, n_firms: int, n_years: int, key) -> pd.DataFrame:
-    """Firm-year panel: firm, year, productivity (log z), threshold omega-tilde, products exported,
-    next year's threshold choice and survival. ``firm`` = slot * (n_years + 1) + generation."""
-    s = {k: np.asarray(v) for k, v in simulate_states(eq, n_firms, n_years, key).items()}
-    g = eq.grids
+def simulate_panel(
+    params: MultiproductParams, solution: Equilibrium, key, *, n_firms: int, n_years: int
+) -> pd.DataFrame:
+    """Firm-year panel simulated from the stationary equilibrium (sections 4-5).
+
+    Arguments as in :func:`simulate_states`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per slot and year: ``firm`` (= slot * (n_years + 1) + generation), ``year``,
+        ``log_productivity`` (log z), ``threshold`` (omega-tilde), ``products_exported`` (threshold
+        index), ``next_products_exported`` (next year's choice) and ``survives``.
+
+    Examples
+    --------
+    >>> from jaxtrade.models.multiproduct import solve_equilibrium, standard_params
+    >>> p = standard_params(n_z=11, n_products=4)
+    >>> df = simulate_panel(p, solve_equilibrium(p), 0, n_firms=100, n_years=3)
+    >>> len(df), list(df.columns)[:4]
+    (300, ['firm', 'year', 'log_productivity', 'threshold'])
+    """
+    s = {k: np.asarray(v) for k, v in simulate_states(params, solution, key, n_firms=n_firms, n_years=n_years).items()}
+    g = solution.grids
     choices = np.asarray(g.choices)
     slot = np.repeat(np.arange(n_firms), n_years)
-    return pd.DataFrame({
-        "firm": slot * (n_years + 1) + s["generation"].ravel(),
-        "year": np.tile(np.arange(n_years), n_firms),
-        "log_productivity": np.asarray(g.log_z)[s["z_idx"].ravel()],
-        "threshold": choices[s["threshold_idx"].ravel()],
-        "products_exported": s["threshold_idx"].ravel(),
-        "next_products_exported": s["next_threshold_idx"].ravel(),
-        "survives": s["survives"].ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "firm": slot * (n_years + 1) + s["generation"].ravel(),
+            "year": np.tile(np.arange(n_years), n_firms),
+            "log_productivity": np.asarray(g.log_z)[s["z_idx"].ravel()],
+            "threshold": choices[s["threshold_idx"].ravel()],
+            "products_exported": s["threshold_idx"].ravel(),
+            "next_products_exported": s["next_threshold_idx"].ravel(),
+            "survives": s["survives"].ravel(),
+        }
+    )
 
 
-def candidate_panel(eq: Equilibrium, panel: pd.DataFrame) -> pd.DataFrame:
-    """Firm-candidate-year rows with the model-based EBP of eq. (31) and the introduction indicator.
+def candidate_panel(solution: Equilibrium, panel: pd.DataFrame) -> pd.DataFrame:
+    """Firm-candidate-year rows of a :func:`simulate_panel` panel with the model-based EBP of eq. (31).
 
     Rows: exporters (threshold >= omega_1) that survive to next year, one row per
     product not yet exported (omega_k > omega-tilde).
     EBP = 1 - max(0, (omega_k - omega-tilde) / (omega_hi - omega_lo)); introduction = 1 if
     product k is exported next year (next threshold index >= k).
     """
-    g = eq.grids
+    g = solution.grids
     omega = np.asarray(g.omega)
     n = omega.size
     base = panel[(panel["products_exported"] >= 1) & panel["survives"]]
@@ -97,11 +146,13 @@ def candidate_panel(eq: Equilibrium, panel: pd.DataFrame) -> pd.DataFrame:
     rows, cols = np.nonzero(mask)
     thr = base["threshold"].to_numpy()[rows]
     ebp = 1.0 - np.maximum(0.0, (omega[cols] - thr) / (omega[-1] - omega[0]))
-    return pd.DataFrame({
-        "firm": base["firm"].to_numpy()[rows],
-        "year": base["year"].to_numpy()[rows],
-        "product": cols + 1,
-        "threshold": thr,
-        "ebp": ebp,
-        "introduction": (base["next_products_exported"].to_numpy()[rows] >= cols + 1).astype(np.int8),
-    })
+    return pd.DataFrame(
+        {
+            "firm": base["firm"].to_numpy()[rows],
+            "year": base["year"].to_numpy()[rows],
+            "product": cols + 1,
+            "threshold": thr,
+            "ebp": ebp,
+            "introduction": (base["next_products_exported"].to_numpy()[rows] >= cols + 1).astype(np.int8),
+        }
+    )

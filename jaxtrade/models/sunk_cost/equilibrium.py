@@ -26,10 +26,13 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from jaxtrade.errors import SolverInfo, combine_info, finish, solver_info
-from jaxtrade.models.sunk_cost.params import SunkCostParams
+from jaxtrade.errors import SolverInfo, combine_info, finish, rules_hold, solver_info
+from jaxtrade.models.sunk_cost.params import RULES, SunkCostParams
 from jaxtrade.models.sunk_cost.types import TypeGrid, type_grid
+from jaxtrade.numerics.ces import markup
 from jaxtrade.numerics.root import newton_root
+
+__all__ = ["PeriodEquilibrium", "SteadyState", "period_equilibrium", "stationary_masses", "steady_state"]
 
 
 class PeriodEquilibrium(eqx.Module):
@@ -59,7 +62,7 @@ def _period_given_wage(p: SunkCostParams, log_wf, z, M, m, K):
     s = p.sigma
     th = s - 1.0
     w = jnp.stack([jnp.ones_like(log_wf), jnp.exp(log_wf)])
-    c = w / (p.rho * z)  # unit cost of a phi = 1 firm
+    c = markup(s) * w / z  # price (25) of a phi = 1 firm: the CES markup sigma/(sigma-1) = 1/rho over w/z
     om_d, om_f = p.omega**s, (1.0 - p.omega) ** s
     # D[o, d]: contribution of origin o's sellers to destination d's P_d^(1-sigma)
     dom = om_d * c ** (-th) * M
@@ -84,26 +87,63 @@ def _period_given_wage(p: SunkCostParams, log_wf, z, M, m, K):
     return w, P, Y, Pi, a_d, a_x, exports, import_share
 
 
-def period_equilibrium(p: SunkCostParams, z, M, m, K, log_wf0=0.0, tol: float = 1e-12) -> PeriodEquilibrium:
-    """Solve one period's market clearing given the firm distributions.
+def period_equilibrium(
+    p: SunkCostParams, z, M, m, K, log_wf0: float | jax.Array = 0.0, tol: float = 1e-12, *, throw: bool = True
+) -> PeriodEquilibrium:
+    """Solve one period's market clearing given the firm distributions (section 4.4).
+
+    The foreign wage solves balanced trade (31) by Newton's method in log
+    w_f (home wage = 1); prices follow (25), the CES indices (16), spending
+    (13) and income Y = w (L - K) + revenue / sigma from (30).
 
     Parameters
     ----------
-    z: (2,) aggregate productivity of each country.
-    M: (2,) sum over all producing firms of phi^(sigma-1) times their mass.
-    m: (2,) the same sum over exporters, eq. (40).
-    K: (2,) labour spent on export entry this period, eq. (29).
+    p:
+        Parameters.
+    z:
+        (2,) aggregate productivity of each country.
+    M:
+        (2,) sum over all producing firms of phi^(sigma-1) times their mass.
+    m:
+        (2,) the same sum over exporters, eq. (40).
+    K:
+        (2,) labour spent on export entry this period, eq. (29).
+    log_wf0:
+        Starting guess of log w_f.
+    tol:
+        Tolerance of the balanced-trade root.
+    throw:
+        ``True``: a failed root raises (:func:`jaxtrade.errors.finish`);
+        ``False``: read ``info``. Jit/vmap safe either way.
 
-    The foreign wage solves balanced trade (31) by Newton's method in log w_f;
-    ``info`` reports it (jit/vmap safe: check the flag outside).
+    Returns
+    -------
+    PeriodEquilibrium
+        Prices and aggregates; ``info`` is the balanced-trade root (31).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from jaxtrade.models.sunk_cost import ruhl_params
+    >>> e = period_equilibrium(ruhl_params(n_phi=20, n_kappa=20), jnp.array([1.025, 0.975]),
+    ...                        jnp.ones(2), 0.5 * jnp.ones(2), jnp.zeros(2))
+    >>> bool(e.info.converged), bool(e.w[1] < 1.0)
+    (True, True)
     """
-    z = jnp.asarray(z, dtype=float)
+    out = _period_equilibrium(p, jnp.asarray(z, dtype=float), M, m, K, jnp.asarray(log_wf0, dtype=float), tol)
+    return finish(out, throw=throw, what="sunk-cost period equilibrium (balanced trade (31))", tol=tol)
+
+
+@jax.jit(static_argnames=("tol",))
+def _period_equilibrium(p, z, M, m, K, log_wf0, tol) -> PeriodEquilibrium:
+    """Jitted body of :func:`period_equilibrium` (never raises; ``finish`` applies ``throw``)."""
 
     def resid(x, _):
         *_, exports, _ = _period_given_wage(p, x[0], z, M, m, K)
         return jnp.log(exports[0]) - jnp.log(exports[1])  # (31): home exports = home imports
 
-    res = newton_root(lambda x, a: jnp.atleast_1d(resid(x, a)), jnp.atleast_1d(jnp.asarray(log_wf0, dtype=float)), None, tol=tol, max_iter=50, throw=False)
+    x0 = jnp.atleast_1d(log_wf0)
+    res = newton_root(lambda x, a: jnp.atleast_1d(resid(x, a)), x0, None, tol=tol, max_iter=50, throw=False)
     w, P, Y, Pi, a_d, a_x, exports, share = _period_given_wage(p, res.value[0], z, M, m, K)
     return PeriodEquilibrium(w=w, P=P, Y=Y, Pi=Pi, a_d=a_d, a_x=a_x, exports=exports, import_share=share, info=res.info)
 
@@ -175,21 +215,46 @@ def _ss_given_ax(p: SunkCostParams, grid: TypeGrid, log_ax):
     kap = grid.kappa[None, :] if p.entry_costs else 0.0
     K = jnp.sum(export * (mu_d + p.nu * grid.mass) * kap)
     ones = jnp.ones(2)
-    eq = period_equilibrium(p, ones, M * ones, m * ones, K * ones)
+    eq = period_equilibrium(p, ones, M * ones, m * ones, K * ones, throw=False)
     return eq, export, mu_x, mu_d, gain, M, m, K
 
 
 def steady_state(p: SunkCostParams, *, tol: float = 1e-13, max_iter: int = 200, throw: bool = True) -> SteadyState:
-    """Deterministic steady state with symmetric countries (z_h = z_f = 1).
+    """Deterministic steady state with symmetric countries (z_h = z_f = 1), section 4.5.
 
     The export decision depends on the aggregate state only through the
     export profit shifter a_x, and the a_x implied by the decisions (through
-    the stationary distribution and the period equilibrium) is decreasing in
-    the trial a_x, so the fixed point is bracketed and found by bisection in
-    log a_x. On a finite grid of types the map is a step function: the
-    returned point is where it crosses the 45-degree line, and
-    ``info.residual`` is the bracket width in log a_x. The balanced-trade
-    foreign wage is solved, not imposed (it is 1 by symmetry).
+    the stationary distribution of section 4.5 item 3 and the period
+    equilibrium) is decreasing in the trial a_x, so the fixed point is
+    bracketed and found by bisection in log a_x. On a finite grid of types
+    the map is a step function: the returned point is where it crosses the
+    45-degree line, and ``info.residual`` is the bracket width in log a_x.
+    The balanced-trade foreign wage (31) is solved, not imposed (it is 1 by
+    symmetry).
+
+    Parameters
+    ----------
+    p:
+        Parameters (``entry_costs=False``: every firm exports).
+    tol, max_iter:
+        Bracket width in log a_x at which the bisection has converged, and
+        the number of bisection steps (always all of them).
+    throw:
+        ``True``: raise if the bisection, the balanced-trade root or the
+        parameter rules fail (eagerly :class:`~jaxtrade.errors.ConvergenceError`,
+        under ``jit`` at run time); ``False``: read ``info`` (one flag per
+        lane under ``vmap``).
+
+    Returns
+    -------
+    SteadyState
+
+    Examples
+    --------
+    >>> from jaxtrade.models.sunk_cost import ruhl_params
+    >>> ss = steady_state(ruhl_params(n_phi=20, n_kappa=20))
+    >>> bool(ss.info.converged), round(float((ss.mu_x + ss.mu_d).sum()), 12)
+    (True, 1.0)
     """
     out = _steady_state(p, tol, max_iter)
     return finish(out, throw=throw, what="sunk-cost steady state (bisection in a_x, balanced trade (31))", tol=tol)
@@ -217,7 +282,9 @@ def _steady_state(p, tol, max_iter):
     log_ax = jnp.where(p.entry_costs, lo, excess(lo0) + lo0)
     eq, export, mu_x, mu_d, gain, M, m, K = _ss_given_ax(p, grid, log_ax)
     width = jnp.where(p.entry_costs, hi - lo, jnp.abs(jnp.log(eq.a_x[0]) - log_ax))
-    info = combine_info(solver_info(jnp.asarray(max_iter, jnp.int32), width, tol), eq.info)
+    info = combine_info(
+        solver_info(jnp.asarray(max_iter, jnp.int32), width, tol), eq.info, params_valid=rules_hold(p, RULES)
+    )
     th = p.sigma - 1.0
     R = p.beta * (1.0 - p.delta)
     cutoff = ((1.0 - R) * grid.kappa / (R * eq.a_x[0])) ** (1.0 / th)

@@ -1,7 +1,7 @@
 """Krusell-Smith solution of the stochastic model with log-linear forecasting rules (Appendix 1).
 
 The aggregate state is the joint productivity state n (four values, see
-:mod:`jaxtrade.models.sunk_cost.stochastic`) and the two exporter moments
+:mod:`jaxtrade.models.sunk_cost.aggregate`) and the two exporter moments
 (m, m*) = (m_h, m_f) of eq. (40) (the moment of all producing firms is
 constant: entry and death keep the mass of each type at Phi). Every object
 the firms must forecast follows a log-linear rule per state (Appendix 1),
@@ -16,7 +16,8 @@ here are therefore for ``OBJECTS`` = log a_d, log a_x, log Y of each country
 and log m', log m*' (8 objects x 4 states x 3 = 96 coefficients; the paper's
 48 are for P, Pi, w_f and m' of the home country, which pin down the same
 things). The paper's own table is reproduced by running the same per-state
-OLS on the simulated log P_h, log Pi_h, log w_f and log m_h' (``PAPER_OBJECTS``).
+OLS on the simulated log P_h, log Pi_h, log m_h' and log w_f (``PAPER_OBJECTS``; the
+paper's values are in :mod:`jaxtrade.replication.ruhl.paper`).
 
 **Firm problem on the moment grid.** The problem is homogeneous in
 phi^(sigma-1): an exporter's value is phi^(sigma-1) v_x(n, m, m*), and a
@@ -43,44 +44,87 @@ grid point's kappa for the whole cell, as the paper's finite type grid does;
 the forecast map is then a step function and the loop can cycle.
 
 **Update.** Per-state OLS in closed form on the simulated series (the first
-``burn`` periods dropped), damped, until the largest coefficient change is
+``burn`` periods dropped; :func:`jaxtrade.numerics.ols.ols_by_group`), damped, until the largest coefficient change is
 below ``tol`` (1e-5 in the paper). By default the two countries share one
 set of rules (foreign = home mirrored), fitted on pooled observations, and
 the moment grid follows the simulated range of the moments; both are
 choices beyond the paper, documented in ``docs/models/sunk_cost.md``.
+One iteration of the map is :func:`forecast_update`; the loop is
+:func:`solve_loglinear` (numerical options in :class:`KSOptions`).
 """
 
 from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple, cast
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxtrade.errors import ConvergenceError, solver_info
-from jaxtrade.models.sunk_cost.equilibrium import period_equilibrium, steady_state
-from jaxtrade.models.sunk_cost.params import SunkCostParams
+from jaxtrade.errors import SolverInfo, combine_info, finish, rules_hold, solver_info
+from jaxtrade.models.sunk_cost.aggregate import (
+    SimState,
+    StochasticSolution,
+    draw_shocks,
+    exporter_moments,
+    initial_state,
+    market_period,
+    productivity_states,
+    simulation_info,
+    transition_matrix,
+)
+from jaxtrade.models.sunk_cost.equilibrium import SteadyState, period_equilibrium, steady_state
+from jaxtrade.models.sunk_cost.options import ExportRule, check_option
+from jaxtrade.models.sunk_cost.params import RULES, SunkCostParams
 from jaxtrade.models.sunk_cost.types import TypeGrid, theta_kappa
+from jaxtrade.numerics.ces import markup
 from jaxtrade.numerics.fixed_point import value_iteration
 from jaxtrade.numerics.linalg import solve_small
+from jaxtrade.numerics.ols import ols_by_group
 
+__all__ = [
+    "FOREIGN_OBJECTS",
+    "HOME_OBJECTS",
+    "MIRROR",
+    "OBJECTS",
+    "PAPER_OBJECTS",
+    "KSOptions",
+    "KSResult",
+    "KSStep",
+    "LogLinearPolicy",
+    "RuleFit",
+    "bilinear_weights",
+    "entry_cost_price",
+    "evaluate_rules",
+    "export_shares",
+    "forecast_targets",
+    "forecast_update",
+    "initial_rules",
+    "linear_weights",
+    "moment_nodes",
+    "moment_rule_gap",
+    "ols_by_state",
+    "paper_targets",
+    "simulate_loglinear",
+    "solve_firms_loglinear",
+    "solve_loglinear",
+    "steady_log_p_ref",
+    "steady_state_cutoff",
+    "symmetric_rules",
+    "values_on_types",
+    "x_grid_default",
+]
+
+#: the firms' forecast objects (rows of the (8, 4, 3) rules), own-wage units
 OBJECTS = ("log a_d (h)", "log a_d (f)", "log a_x (h)", "log a_x (f)", "log Y (h)", "log Y (f)", "log m'", "log m*'")
+#: the objects of the paper's Appendix 1 table (rows of ``KSResult.paper_coef``): home log P, log Pi, log m', log w_f
 PAPER_OBJECTS = ("P", "Pi", "m'", "w_f")
 
-# Appendix 1, "Forecasting Function Values": PAPER_KS_COEF[object][state] = (alpha_1, alpha_2, alpha_3),
-# states (H,H), (H,L), (L,H), (L,L); then SST and R^2 per object.
-PAPER_KS_COEF = {
-    "P": ((-1.446, -0.006, -0.011), (-1.445, -0.006, -0.011), (-1.396, -0.006, -0.012), (-1.395, -0.006, -0.011)),
-    "Pi": ((-2.314, 0.037, -0.008), (-2.313, 0.036, -0.006), (-2.369, 0.001, 0.000), (-2.370, 0.000, -0.001)),
-    "m'": ((-1.513, 0.031, 0.184), (-1.562, 0.049, 0.140), (-0.228, 0.883, 0.004), (-0.190, 0.891, 0.016)),
-    "w_f": ((0.000, -0.330, 0.330), (-0.032, -0.330, 0.331), (0.032, -0.331, 0.330), (0.000, -0.331, 0.331)),
-}
-PAPER_KS_SST = {"P": 1.24e-4, "Pi": 3.61e-7, "m'": 0.381, "w_f": 0.128}
-PAPER_KS_R2 = {"P": 0.999, "Pi": 0.819, "m'": 0.999, "w_f": 0.999}
-
-
-# The joint states (H,H), (H,L), (L,H), (L,L) seen from the foreign country (its own z first).
+#: The joint states (H,H), (H,L), (L,H), (L,L) seen from the foreign country (its own z first).
 MIRROR = (0, 2, 1, 3)
+#: rows of ``OBJECTS`` that belong to the home country (a_d, a_x, Y, m'), and to the foreign country
 HOME_OBJECTS = (0, 2, 4, 6)
 FOREIGN_OBJECTS = (1, 3, 5, 7)
 
@@ -113,6 +157,13 @@ def bilinear_weights(nodes_h, nodes_f, x_h, x_f) -> jax.Array:
 
     Exact for functions a + b x_h + c x_f + d x_h x_f inside the grid; outside it
     the point is clamped to the nearest edge.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> w = bilinear_weights(jnp.array([0.0, 1.0]), jnp.array([0.0, 1.0]), 0.25, 0.5)
+    >>> w.tolist()
+    [0.375, 0.375, 0.125, 0.125]
     """
     wh, wf = linear_weights(nodes_h, x_h), linear_weights(nodes_f, x_f)
     return (wh[..., :, None] * wf[..., None, :]).reshape(*wh.shape[:-1], -1)
@@ -134,36 +185,60 @@ def evaluate_rules(coef, state, log_m_h, log_m_f) -> jax.Array:
     return c[:, 0][ex] + c[:, 1][ex] * lh + c[:, 2][ex] * lf
 
 
+def moment_rule_gap(c) -> float:
+    """Fixed point of a log m' rule with m = m*, alpha_1 / (1 - alpha_2 - alpha_3), in (H,H) minus (L,L).
+
+    ``c``: (4 states, 3) coefficients of one m' rule (e.g. ``KSResult.paper_coef[2]`` or the paper's
+    ``PAPER_KS_COEF["m'"]``, 0.116). How much higher the exporter moment settles when both countries are
+    productive than when neither is.
+    """
+    c = np.asarray(c, dtype=float)
+    fp = c[:, 0] / (1.0 - c[:, 1] - c[:, 2])
+    return float(fp[0] - fp[3])
+
+
 # ------------------------------------------------------------------ OLS update
 
 
-def ols_by_state(y, log_m_h, log_m_f, states, *, n_states: int = 4, ridge: float = 1e-12):
-    """Per-state OLS of y (T, K) on (1, log m, log m*) in closed form.
+class RuleFit(NamedTuple):
+    """Per-state OLS of forecast objects on (1, log m, log m*) (:func:`ols_by_state`).
+
+    coef: (K, n_states, 3) alpha_1..3 per object and state; r2, sst: (K,)
+    pooled over states (the paper's table reports one R^2 and SST per
+    object); residuals: (T, K).
+    """
+
+    coef: jax.Array
+    r2: jax.Array
+    sst: jax.Array
+    residuals: jax.Array
+
+
+def ols_by_state(y, log_m_h, log_m_f, states, *, n_states: int = 4, ridge: float = 1e-12) -> RuleFit:
+    """Per-state OLS of y (T, K) on (1, log m, log m*) in closed form (the update of Appendix 1).
 
     Regressors are centred at their sample means for conditioning (the
-    intercepts are mapped back); the normal equations (3 x 3 per state) are
-    solved with :func:`solve_small`. ``ridge`` x (observations in the state) is
-    added to the slope diagonal so that a sample without any variation in the
-    moments gives zero slopes instead of a singular system (its effect is
-    ridge / var(log m), negligible otherwise). Returns coef (K, n_states, 3),
-    R^2 (K,) and the total sum of squares SST (K,) pooled over states (the
-    paper's table reports one R^2 and SST per object), and the residuals.
+    intercepts are mapped back); the per-state normal equations are
+    :func:`jaxtrade.numerics.ols.ols_by_group`'s, with ``ridge`` x
+    (observations in the state + 1) on the diagonal so that a sample without
+    any variation in the moments gives zero slopes instead of a singular
+    system (its effect is ridge / var(log m), negligible otherwise).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> lh = jnp.linspace(-2.1, -1.9, 8); lf = jnp.cos(jnp.arange(8.0)); s = jnp.arange(8) % 2
+    >>> fit = ols_by_state((1.0 + 0.5 * lh - 0.25 * lf)[:, None], lh, lf, s, n_states=2)
+    >>> [round(float(c), 6) for c in fit.coef[0, 1]]
+    [1.0, 0.5, -0.25]
     """
-    y = jnp.asarray(y, dtype=float)
-    D = jax.nn.one_hot(states, n_states)  # (T, N)
     ch, cf = jnp.mean(log_m_h), jnp.mean(log_m_f)
     X = jnp.stack([jnp.ones_like(log_m_h), log_m_h - ch, log_m_f - cf], axis=1)  # (T, 3)
-    cnt = D.sum(axis=0)
-    A = jnp.einsum("tn,ti,tj->nij", D, X, X) + ridge * (cnt + 1.0)[:, None, None] * jnp.eye(3)[None]
-    B = jnp.einsum("tn,ti,tk->nik", D, X, y)
-    beta = jax.vmap(solve_small)(A, B)  # (N, 3, K)
-    fit = jnp.einsum("tn,ti,nik->tk", D, X, beta)
-    resid = y - fit
+    fit = ols_by_group(y, X, states, n_states, ridge=ridge)
+    beta = fit.coef  # (N, 3, K)
     a1 = beta[:, 0] - beta[:, 1] * ch - beta[:, 2] * cf
     coef = jnp.stack([a1, beta[:, 1], beta[:, 2]], axis=-1).transpose(1, 0, 2)  # (K, N, 3)
-    sst = jnp.sum((y - y.mean(axis=0)) ** 2, axis=0)
-    r2 = 1.0 - jnp.sum(resid**2, axis=0) / jnp.where(sst > 0, sst, 1.0)
-    return coef, jnp.where(sst > 0, r2, jnp.nan), sst, resid
+    return RuleFit(coef=coef, r2=fit.r2, sst=fit.sst, residuals=fit.residuals)
 
 
 # ------------------------------------------------------------------ firm problem
@@ -172,12 +247,15 @@ def ols_by_state(y, log_m_h, log_m_f, states, *, n_states: int = 4, ridge: float
 class LogLinearPolicy(eqx.Module):
     """Firms' solution under log-linear forecasting rules, on the moment grid.
 
-    v_x: (2, 4, G) exporter value per unit of phi^(sigma-1) (country, state,
-    moment-grid point); v: (2, n_x, 4 * G) non-exporter value per unit of
-    phi^(sigma-1) on the x = kappa / phi^(sigma-1) grid; x_star: (2, 4, G)
-    export cutoff in x (export iff x <= x_star); x_grid: (n_x,); nodes: (2, n_m)
-    log-moment nodes; coef: (8, 4, 3) the rules used; lottery: static, the
-    cell-lottery export rule in simulation; info: the value iteration.
+    Attributes
+    ----------
+    v_x: (2, 4, G) exporter value (26) per unit of phi^(sigma-1) (country, state, moment-grid point).
+    v: (2, n_x, 4 * G) non-exporter value (27) per unit of phi^(sigma-1) on the x = kappa / phi^(sigma-1) grid.
+    x_star: (2, 4, G) export cutoff (32) in x (export iff x <= x_star).
+    x_grid: (n_x,); nodes: (2, n_m) log-moment nodes; coef: (8, 4, 3) the rules used.
+    info: the value iteration.
+    lottery: static, the cell-lottery export rule in simulation.
+    log_p_ref: log P / w in the deterministic steady state (units of kappa other than labour).
     """
 
     v_x: jax.Array
@@ -203,18 +281,18 @@ def x_grid_default(p: SunkCostParams, n_x: int, x_ref=None) -> jax.Array:
     return jnp.concatenate([jnp.zeros(1), jnp.exp(jnp.linspace(jnp.log(lo), jnp.log(p.kappa_bar), n_x - 1))])
 
 
-def steady_state_cutoff(p: SunkCostParams, ss) -> jax.Array:
+def steady_state_cutoff(p: SunkCostParams, ss: SteadyState) -> jax.Array:
     """x* = beta (1-delta) a_x / (1 - beta (1-delta)), the steady-state cutoff (32) in kappa / phi^(sigma-1)."""
     R = p.beta * (1.0 - p.delta)
     return R * ss.period.a_x[0] / (1.0 - R)
 
 
-def entry_cost_price(p: SunkCostParams, z_own, log_a_d, log_Y, log_p_ref=0.0):
+def entry_cost_price(p: SunkCostParams, z_own, log_a_d, log_Y, log_p_ref: float | jax.Array = 0.0):
     """Price, in own-wage units, of one unit of the entry cost kappa (``p.entry_cost_units``).
 
     z_own: own aggregate productivity; log_a_d, log_Y: own-wage-unit log a_d and
     log Y (forecast or realised), which give the CES index in own-wage units
-    P / w = [(a_d/w) / ((gamma/sigma) (Y/w) omega^sigma)]^(1/(sigma-1)) / (rho z).
+    P / w = [(a_d/w) / ((gamma/sigma) (Y/w) omega^sigma)]^(1/(sigma-1)) sigma / ((sigma-1) z).
     log_p_ref: log P / w in the deterministic steady state (the normalisation
     of "consumption" and "composite"). "labor": 1; "effective_labor": 1 / z;
     "composite": (P/w) / ref; "consumption": P_C / w relative to its steady
@@ -235,20 +313,23 @@ def entry_cost_price(p: SunkCostParams, z_own, log_a_d, log_Y, log_p_ref=0.0):
 
 
 def _log_p_over_w(p: SunkCostParams, z_own, log_a_d, log_Y):
-    """log of the CES index in own-wage units, P/w = [(a_d/w) / ((gamma/sigma)(Y/w) omega^sigma)]^(1/(sigma-1)) / (rho z)."""
+    """log of the CES index (16) in own-wage units, from a_d = (gamma/sigma) Y omega^sigma (p_1 / P)^(1-sigma).
+
+    p_1 = markup w / z is the price (25) of a phi = 1 firm (the CES markup sigma / (sigma - 1) = 1 / rho).
+    """
     th = p.sigma - 1.0
-    return (log_a_d - jnp.log(p.gamma / p.sigma) - log_Y - p.sigma * jnp.log(p.omega)) / th - jnp.log(p.rho * z_own)
+    return (log_a_d - jnp.log(p.gamma / p.sigma) - log_Y - p.sigma * jnp.log(p.omega)) / th + jnp.log(
+        markup(p.sigma) / z_own
+    )
 
 
-def steady_log_p_ref(p: SunkCostParams, ss) -> jax.Array:
+def steady_log_p_ref(p: SunkCostParams, ss: SteadyState) -> jax.Array:
     """log P / w in the deterministic steady state (z = 1), from its a_d and Y."""
     return _log_p_over_w(p, 1.0, jnp.log(ss.period.a_d[0]), jnp.log(ss.period.Y[0]))
 
 
 def _transition(p, coef, nodes, log_p_ref=0.0):
     """Forecasts on the grid and the operator T[c, (n, g), (n', g')] = Q(n, g, n') W(n, g, g')."""
-    from jaxtrade.models.sunk_cost.stochastic import transition_matrix
-
     Lam = transition_matrix(p)
     S = Lam.shape[0]
     LH, LF = jnp.meshgrid(nodes[0], nodes[1], indexing="ij")
@@ -259,25 +340,26 @@ def _transition(p, coef, nodes, log_p_ref=0.0):
     lh_n, lf_n = F[6], F[7]  # (S, G): forecast log m', log m*'
     W = bilinear_weights(nodes[0], nodes[1], lh_n, lf_n)  # (S, G, G')
     cy = coef[4:6]  # (2, S', 3)
-    ly_next = cy[:, None, None, :, 0] + cy[:, None, None, :, 1] * lh_n[None, :, :, None] + cy[:, None, None, :, 2] * lf_n[None, :, :, None]
+    ly_next = (cy[:, None, None, :, 0] + cy[:, None, None, :, 1] * lh_n[None, :, :, None]
+               + cy[:, None, None, :, 2] * lf_n[None, :, :, None])  # fmt: skip
     Q = p.beta * Lam[None, :, None, :] * y[..., None] / jnp.exp(ly_next)  # (2, S, G, S')
     T = (Q[..., None] * W[None, :, :, None, :]).reshape(2, S * G, S * G)
-    from jaxtrade.models.sunk_cost.stochastic import productivity_states
-
     z_own = productivity_states(p).T[:, :, None]  # (2, S, 1)
     cf = entry_cost_price(p, z_own, F[0:2], F[4:6], log_p_ref)  # (2, S, G)
     return ad.reshape(2, S * G), ax.reshape(2, S * G), T, S, G, cf.reshape(2, S * G)
 
 
-@jax.jit(static_argnames=("tol", "max_iter", "lottery"))
+@jax.jit(static_argnames=("tol", "max_iter", "lottery", "throw"))
 def solve_firms_loglinear(p: SunkCostParams, coef, nodes, x_grid, v0=None, *, tol: float = 1e-10,
-                          max_iter: int = 5000, lottery: bool = True, log_p_ref=0.0) -> LogLinearPolicy:  # fmt: skip
+                          max_iter: int = 5000, lottery: bool = True, log_p_ref=0.0,
+                          throw: bool = True) -> LogLinearPolicy:  # fmt: skip
     """Exporter (26) and non-exporter (27) values on the moment grid for rules ``coef`` (8, 4, 3).
 
     v_x = a_d + a_x + (1-delta) T v_x is a (4G x 4G) linear system per country;
     v(x) = a_d + max((1-delta) T v(x), V_x' - x) by value iteration from ``v0``
-    (warm start) or from "never export". Jit/vmap safe; ``info.converged``
-    must be checked by the caller.
+    (warm start) or from "never export"; the cutoff (32) x* solves
+    gain(x) = x by linear interpolation on ``x_grid``. Jitted; vmap safe;
+    ``throw`` as in :func:`jaxtrade.errors.finish` (the value iteration).
     """
     ad, ax, T, S, G, cf = _transition(p, coef, nodes, log_p_ref)
     A = jnp.eye(S * G)[None] - (1.0 - p.delta) * T
@@ -306,9 +388,10 @@ def solve_firms_loglinear(p: SunkCostParams, coef, nodes, x_grid, v0=None, *, to
     x_star = xk + hk * (xk1 - xk) / jnp.maximum(hk - hk1, 1e-300)
     if not kap_on:
         x_star = jnp.full_like(x_star, 1e300)  # everyone exports (finite: interpolation weights may be 0)
-    info = vi.info
-    return LogLinearPolicy(v_x=v_x.reshape(2, S, G), v=V, x_star=x_star.reshape(2, S, G), x_grid=x_grid, nodes=nodes,
-                           coef=coef, info=info, lottery=lottery, log_p_ref=jnp.asarray(log_p_ref, dtype=float))  # fmt: skip
+    out = LogLinearPolicy(v_x=v_x.reshape(2, S, G), v=V, x_star=x_star.reshape(2, S, G), x_grid=x_grid, nodes=nodes,
+                          coef=coef, info=vi.info, lottery=lottery,
+                          log_p_ref=jnp.asarray(log_p_ref, dtype=float))  # fmt: skip
+    return finish(out, throw=throw, what="sunk-cost firm value iteration on the moment grid (26)-(27)", tol=tol)
 
 
 def values_on_types(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolicy) -> jax.Array:
@@ -353,9 +436,9 @@ def export_shares(p: SunkCostParams, grid: TypeGrid, x_star, *, lottery: bool = 
     """Share of each cell's non-exporters that switch, and the entry cost they pay per unit of cell mass.
 
     x_star: (...,) cutoffs; returns (..., I, J) arrays. Lottery: the Phi-mass
-    share of cell (phi_i, [e_j, e_j+1]) with kappa <= kappa* = x* phi_i^(sigma-1),
-    and the mean kappa over that part times the share (continuous in x*).
-    Discrete: 1 where kappa_j <= kappa*, paying kappa_j.
+    share of cell (phi_i, [e_j, e_j+1]) with kappa <= kappa* = x* phi_i^(sigma-1)
+    under density (34), and the mean kappa over that part times the share
+    (continuous in x*). Discrete: 1 where kappa_j <= kappa*, paying kappa_j.
     """
     th = p.sigma - 1.0
     kstar = jnp.asarray(x_star)[..., None] * grid.phi**th  # (..., I)
@@ -370,7 +453,8 @@ def export_shares(p: SunkCostParams, grid: TypeGrid, x_star, *, lottery: bool = 
     Gk, Hk = Gk[..., None], Hk[..., None]
     den = c.G_hi - c.G_lo
     safe = jnp.where(den > 0.0, den, 1.0)
-    share = jnp.where(den > 0.0, (jnp.clip(Gk, c.G_lo, c.G_hi) - c.G_lo) / safe, (grid.kappa <= kstar[..., None]).astype(float))
+    below = (grid.kappa <= kstar[..., None]).astype(float)
+    share = jnp.where(den > 0.0, (jnp.clip(Gk, c.G_lo, c.G_hi) - c.G_lo) / safe, below)
     paid = jnp.where(den > 0.0, (jnp.clip(Hk, c.H_lo, c.H_hi) - c.H_lo) / safe, share * grid.kappa)
     return share, paid
 
@@ -378,16 +462,17 @@ def export_shares(p: SunkCostParams, grid: TypeGrid, x_star, *, lottery: bool = 
 # ------------------------------------------------------------------- simulation
 
 
-def simulate_loglinear(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolicy, state0, shocks) -> dict:
+def simulate_loglinear(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolicy, state0: SimState, shocks) -> dict:
     """Simulate along joint states ``shocks`` (T,) with market clearing every period (lax.scan).
 
     The cutoff x* of each country is interpolated bilinearly at the current
-    (log m, log m*); otherwise as :func:`jaxtrade.models.sunk_cost.simulate`,
-    whose series it returns, plus ``m_next`` (the moments at the start of
-    the next period) and ``switch_share`` (mass of switchers / pool).
+    (log m, log m*); then the switchers (cell lottery or grid point), their
+    entry labour, the period equilibrium and the push-forward
+    (:func:`~jaxtrade.models.sunk_cost.market_period`). Returns the series
+    of :func:`~jaxtrade.models.sunk_cost.simulate_path`, plus ``m_next``
+    (the moments at the start of the next period), ``x_star`` and
+    ``switch_share`` (mass of switchers / pool).
     """
-    from jaxtrade.models.sunk_cost.stochastic import exporter_moments, market_period, productivity_states
-
     th = p.sigma - 1.0
     phith = grid.phi[:, None] ** th
     zs = productivity_states(p)
@@ -430,6 +515,49 @@ def paper_targets(series: dict) -> jax.Array:
 # -------------------------------------------------------------------- the loop
 
 
+@dataclasses.dataclass(frozen=True)
+class KSOptions:
+    """Numerical choices of the Krusell-Smith loop (beyond the paper; ``docs/models/sunk_cost.md``).
+
+    Attributes
+    ----------
+    export_rule:
+        ``"lottery"`` (default): the cell lottery, aggregates continuous in
+        the forecasts; ``"discrete"``: the grid point's decision for the whole cell.
+    n_m:
+        Moment-grid points per dimension (>= 2; the grid is ``n_m x n_m`` in (log m, log m*)).
+    n_x:
+        Points of the x = kappa / phi^(sigma-1) grid (>= 3).
+    grid_margin:
+        The moment grid covers the simulated range of (log m, log m*) widened
+        by this share of the range on each side (>= 0).
+    n_regrid:
+        None: the moment grid follows the simulations in every iteration;
+        an integer: in the first ``n_regrid`` iterations only.
+    symmetric:
+        The countries share one set of rules (foreign = home mirrored,
+        :func:`symmetric_rules`), fitted on pooled observations.
+    """
+
+    export_rule: ExportRule = "lottery"
+    n_m: int = 5
+    n_x: int = 1500
+    grid_margin: float = 0.25
+    n_regrid: int | None = None
+    symmetric: bool = True
+
+    def __post_init__(self):
+        check_option("export_rule", self.export_rule, ExportRule)
+        if self.n_m < 2:
+            raise ValueError(f"n_m must be >= 2 (moment-grid points per dimension), got {self.n_m}")
+        if self.n_x < 3:
+            raise ValueError(f"n_x must be >= 3, got {self.n_x}")
+        if not self.grid_margin >= 0.0:
+            raise ValueError(f"grid_margin must be >= 0, got {self.grid_margin}")
+        if self.n_regrid is not None and self.n_regrid < 0:
+            raise ValueError(f"n_regrid must be None or >= 0, got {self.n_regrid}")
+
+
 class KSResult(eqx.Module):
     """Diagnostics of the Krusell-Smith loop.
 
@@ -455,11 +583,46 @@ class KSResult(eqx.Module):
     changes: jax.Array
 
 
-def _iteration(p, grid, ss, shocks, burn, lottery, tol_v, coef, nodes, x_grid, v0, symmetric=True):
-    from jaxtrade.models.sunk_cost.stochastic import initial_state
+class KSStep(eqx.Module):
+    """One application of the Krusell-Smith map (:func:`forecast_update`).
 
-    policy = solve_firms_loglinear(p, coef, nodes, x_grid, v0, tol=tol_v, lottery=lottery, log_p_ref=steady_log_p_ref(p, ss))
-    series = simulate_loglinear(p, grid, policy, initial_state(ss), shocks)
+    Attributes
+    ----------
+    policy: the firms' solution for the rules that went in.
+    coef, r2, sst: the OLS rules (8, 4, 3) fitted on the simulation, their pooled R^2 and SST (8,).
+    paper: the same OLS for the paper's objects (:data:`PAPER_OBJECTS`), a :class:`RuleFit`.
+    log_m_lo, log_m_hi, log_m_mean, log_m_std: (2,) range, mean and sd of the simulated log moments.
+    coverage: share of the retained periods whose (log m, log m*) lay inside the moment grid.
+    roots: the simulation's balanced-trade roots (:func:`~jaxtrade.models.sunk_cost.simulation_info`).
+    """
+
+    policy: LogLinearPolicy
+    coef: jax.Array
+    r2: jax.Array
+    sst: jax.Array
+    paper: RuleFit
+    log_m_lo: jax.Array
+    log_m_hi: jax.Array
+    log_m_mean: jax.Array
+    log_m_std: jax.Array
+    coverage: jax.Array
+    roots: SolverInfo
+
+
+def forecast_update(p: SunkCostParams, ss: SteadyState, shocks, coef, nodes, x_grid, v0=None, *, burn: int,
+                    lottery: bool = True, symmetric: bool = True, tol_v: float = 1e-10) -> KSStep:  # fmt: skip
+    """One iteration of the Krusell-Smith map: rules ``coef`` (8, 4, 3) -> the rules OLS finds on the simulation.
+
+    Solves the firms on the moment grid ``nodes`` (warm start ``v0``),
+    simulates the economy along ``shocks`` from the steady-state
+    distribution, drops ``burn`` periods and runs the per-state OLS
+    (:func:`ols_by_state`; pooled home and mirrored foreign observations if
+    ``symmetric``). A fixed point of this map is a solution of Appendix 1.
+    Jit it (``burn``, ``lottery``, ``symmetric`` static).
+    """
+    policy = solve_firms_loglinear(p, coef, nodes, x_grid, v0, tol=tol_v, lottery=lottery,
+                                   log_p_ref=steady_log_p_ref(p, ss), throw=False)  # fmt: skip
+    series = simulate_loglinear(p, ss.grid, policy, initial_state(ss), shocks)
     sl = jax.tree_util.tree_map(lambda a: a[burn:], series)
     lm = jnp.log(sl["m"])
     st = sl["state"]
@@ -467,125 +630,150 @@ def _iteration(p, grid, ss, shocks, burn, lottery, tol_v, coef, nodes, x_grid, v
     if symmetric:  # pool home and mirrored foreign observations: one (4, 4, 3) set of rules
         yy = jnp.concatenate([y[:, jnp.array(HOME_OBJECTS)], y[:, jnp.array(FOREIGN_OBJECTS)]])
         ss_ = jnp.concatenate([st, jnp.array(MIRROR)[st]])
-        c4, r2, sst, _ = ols_by_state(yy, jnp.concatenate([lm[:, 0], lm[:, 1]]), jnp.concatenate([lm[:, 1], lm[:, 0]]), ss_)
+        lh, lf = jnp.concatenate([lm[:, 0], lm[:, 1]]), jnp.concatenate([lm[:, 1], lm[:, 0]])
+        c4, r2, sst, _ = ols_by_state(yy, lh, lf, ss_)
         new, r2, sst = symmetric_rules(c4), jnp.repeat(r2, 2), jnp.repeat(sst, 2)
     else:
         new, r2, sst, _ = ols_by_state(y, lm[:, 0], lm[:, 1], st)
-    pc, pr2, psst, _ = ols_by_state(paper_targets(sl), lm[:, 0], lm[:, 1], st)
+    paper = ols_by_state(paper_targets(sl), lm[:, 0], lm[:, 1], st)
     inside = jnp.all((lm >= nodes[:, 0]) & (lm <= nodes[:, -1]), axis=1)
-    stats = {"lo": lm.min(axis=0), "hi": lm.max(axis=0), "coverage": inside.mean(), "mean": lm.mean(axis=0),
-             "std": lm.std(axis=0), "all_converged": jnp.all(series["converged"])}  # fmt: skip
-    return policy, new, r2, sst, (pc, pr2, psst), stats
+    return KSStep(policy=policy, coef=new, r2=r2, sst=sst, paper=paper, log_m_lo=lm.min(axis=0),
+                  log_m_hi=lm.max(axis=0), log_m_mean=lm.mean(axis=0), log_m_std=lm.std(axis=0),
+                  coverage=inside.mean(),
+                  roots=simulation_info(series["converged"], series["root_residual"]))  # fmt: skip
 
 
 @jax.jit
-def initial_rules(p: SunkCostParams, ss) -> jax.Array:
+def initial_rules(p: SunkCostParams, ss: SteadyState) -> jax.Array:
     """Starting rules: the steady-state distribution's period equilibrium in each state, slopes zero."""
-    from jaxtrade.models.sunk_cost.stochastic import productivity_states
-
     zs = productivity_states(p)
     one = jnp.ones(2)
     rows = []
     for s in range(4):
-        e = period_equilibrium(p, zs[s], ss.M * one, ss.m * one, ss.K * one)
-        rows.append(jnp.concatenate([jnp.log(e.a_d / e.w), jnp.log(e.a_x / e.w), jnp.log(e.Y / e.w), jnp.log(ss.m) * one]))
+        e = period_equilibrium(p, zs[s], ss.M * one, ss.m * one, ss.K * one, throw=False)
+        rows.append(jnp.concatenate([jnp.log(e.a_d / e.w), jnp.log(e.a_x / e.w), jnp.log(e.Y / e.w),
+                                     jnp.log(ss.m) * one]))  # fmt: skip
     a1 = jnp.stack(rows, axis=1)  # (8, 4)
     return jnp.stack([a1, jnp.zeros_like(a1), jnp.zeros_like(a1)], axis=-1)
 
 
-def solve_loglinear(p: SunkCostParams, *, T: int = 3000, burn: int = 500, seed: int = 0, tol: float = 1e-5,
-                    max_outer: int = 100, damping: float = 0.2, throw: bool = True, export_rule: str = "lottery",
-                    n_m: int = 5, n_x: int = 1500, grid_margin: float = 0.25, n_regrid: int | None = None,
-                    symmetric: bool = True, coef0=None, verbose: bool = False):  # fmt: skip
+def _follow_moments(step: KSStep, nodes, it: int, damping: float, options: KSOptions):
+    """Move the moment grid towards the simulated range widened by ``grid_margin``; return it and its change."""
+    rng = step.log_m_hi - step.log_m_lo
+    half = jnp.maximum(0.5 * rng + options.grid_margin * rng, 1e-3)
+    new_nodes = moment_nodes(0.5 * (step.log_m_hi + step.log_m_lo), half, options.n_m)
+    change = float(jnp.max(jnp.abs(new_nodes - nodes)))
+    return (new_nodes if it <= 1 else nodes + damping * (new_nodes - nodes)), change
+
+
+def _report(it: int, change: float, coef, step: KSStep) -> str:
+    arg = np.unravel_index(int(jnp.argmax(jnp.abs(step.coef - coef))), coef.shape)
+    return (f"KS iteration {it}: max coefficient change {change:.3e} at {OBJECTS[arg[0]]} state {arg[1]} "
+            f"alpha_{arg[2] + 1}, R2 {np.round(np.asarray(step.r2), 4).tolist()}, log m mean "
+            f"{np.round(np.asarray(step.log_m_mean), 4).tolist()} std "
+            f"{np.round(np.asarray(step.log_m_std), 4).tolist()}, coverage {float(step.coverage):.2f}")  # fmt: skip
+
+
+def _last_rules(sol: StochasticSolution) -> str:
+    ks = cast(KSResult, sol.ks)
+    return (
+        f"last coefficients (objects {OBJECTS} x states x alpha_1..3)="
+        f"{np.round(np.asarray(ks.coef), 6).tolist()}, last R2={np.round(np.asarray(ks.r2), 6).tolist()}"
+    )
+
+
+def solve_loglinear(
+    p: SunkCostParams,
+    *,
+    T: int = 3000,
+    burn: int = 500,
+    seed: int = 0,
+    tol: float = 1e-5,
+    max_outer: int = 100,
+    damping: float = 0.2,
+    options: KSOptions = KSOptions(),  # noqa: B008  (frozen, immutable)
+    coef0=None,
+    verbose: bool = False,
+    throw: bool = True,
+) -> StochasticSolution:
     """The Krusell-Smith loop of Appendix 1 with log-linear rules (see the module docstring).
 
     Steps: rules ``coef0`` (default :func:`initial_rules`); solve the firms on
     the ``n_m`` x ``n_m`` moment grid; simulate T periods with market clearing
-    (common random numbers across iterations); drop ``burn``; OLS per state;
-    update alpha <- alpha + damping (alpha_OLS - alpha) until
-    max |alpha_OLS - alpha| < ``tol``. After each simulation the moment grid
-    moves (with the same damping; fully after the first) towards the
-    simulated range of (log m, log m*) widened by ``grid_margin`` of the
-    range on each side, so that it keeps covering the ergodic set; its nodes
-    are part of the fixed point and must also move less than ``tol``. With
-    ``n_regrid`` an integer this is done in the first ``n_regrid``
-    iterations only and the grid is then fixed (it may then stop covering
-    the simulated moments: ``ks.coverage``). ``symmetric`` (default True, as the
-    paper's table, which lists home rules only): the two countries share one
-    set of rules (foreign = home mirrored, :func:`symmetric_rules`),
-    estimated on the pooled home and mirrored foreign observations; False
-    estimates all 8 objects separately. Raises ``ConvergenceError`` (with the
-    last coefficients and R^2 as attributes ``coefficients``, ``r2``) if the
-    loop does not converge and ``check``. Returns a
-    :class:`~jaxtrade.models.sunk_cost.StochasticSolution` with ``rule="loglinear"``.
-    """
-    from jaxtrade.models.sunk_cost.stochastic import StochasticSolution, draw_shocks
+    (common random numbers across iterations, ``seed``); drop ``burn``; OLS
+    per state (:func:`forecast_update`); update alpha <- alpha + damping
+    (alpha_OLS - alpha) until max |alpha_OLS - alpha| < ``tol``. After each
+    simulation the moment grid moves (with the same damping; fully after the
+    first) towards the simulated range of (log m, log m*) widened by
+    ``options.grid_margin`` of the range on each side, so that it keeps
+    covering the ergodic set; its nodes are part of the fixed point and must
+    also move less than ``tol``. With ``options.n_regrid`` an integer this is
+    done in the first ``n_regrid`` iterations only and the grid is then fixed
+    (it may then stop covering the simulated moments: ``ks.coverage``).
+    ``verbose`` prints one line per iteration.
 
-    if export_rule not in ("lottery", "discrete"):
-        raise ValueError(f"export_rule must be 'lottery' or 'discrete', got {export_rule!r}")
-    if n_m < 2:
-        raise ValueError(f"n_m must be >= 2 (moment-grid points per dimension), got {n_m}")
-    if n_x < 3:
-        raise ValueError(f"n_x must be >= 3, got {n_x}")
+    Returns
+    -------
+    StochasticSolution
+        ``rule="loglinear"``, ``ks`` a :class:`KSResult` (the last rules,
+        R^2 and the paper's table objects, also when the loop did not
+        converge). ``info``: the loop's last change against ``tol``, folded
+        with the steady state, the firms' value iteration, the last
+        simulation's balanced-trade roots and the parameter rules.
+        ``throw=True``: a failure raises :class:`~jaxtrade.errors.ConvergenceError`
+        (its message lists the last coefficients and R^2); a failed value
+        iteration or simulation raises in the iteration where it happens.
+        ``throw=False``: read ``info`` and ``ks``.
+    """
     if not 0.0 < damping <= 1.0:
         raise ValueError(f"damping must satisfy 0 < damping <= 1, got {damping}")
     if T <= burn + 10:
         raise ValueError(f"T must exceed burn + 10, got T={T}, burn={burn}")
-    lottery = export_rule == "lottery"
-    ss = steady_state(p)
-    grid = ss.grid
+    if max_outer < 1:
+        raise ValueError(f"max_outer must be >= 1, got {max_outer}")
+    lottery = options.export_rule == "lottery"
+    ss = steady_state(p, throw=throw)
     coef = initial_rules(p, ss) if coef0 is None else jnp.asarray(coef0, dtype=float)
-    nodes = moment_nodes(jnp.log(ss.m), 0.05, n_m)
-    x_grid = x_grid_default(p, n_x, steady_state_cutoff(p, ss))
+    nodes = moment_nodes(jnp.log(ss.m), 0.05, options.n_m)
+    x_grid = x_grid_default(p, options.n_x, steady_state_cutoff(p, ss))
     shocks = draw_shocks(p, jax.random.PRNGKey(seed), T)
-    run = jax.jit(lambda c, nd, v: _iteration(p, grid, ss, shocks, burn, lottery, 1e-10, c, nd, x_grid, v, symmetric))
+    run = jax.jit(lambda c, nd, v: forecast_update(p, ss, shocks, c, nd, x_grid, v, burn=burn, lottery=lottery,
+                                                    symmetric=options.symmetric))  # fmt: skip
     lpr = steady_log_p_ref(p, ss)
-    v = jax.jit(lambda c, nd: solve_firms_loglinear(p, c, nd, x_grid, lottery=lottery, log_p_ref=lpr).v)(coef, nodes)
-    changes = []
-    change, r2, sst, paper, stats = np.inf, None, None, None, None
-    it = 0
+    v = jax.jit(lambda c, nd: solve_firms_loglinear(p, c, nd, x_grid, lottery=lottery, log_p_ref=lpr, throw=False).v)(
+        coef, nodes
+    )
+    changes: list[float] = []
+    change, it, step = np.inf, 0, None
     for it in range(1, max_outer + 1):
-        policy, new, r2, sst, paper, stats = run(coef, nodes, v)
-        if throw and not bool(policy.info.converged):
-            raise ConvergenceError("sunk-cost firm value iteration (moment grid)", policy.info.iterations, policy.info.residual)
-        if not bool(stats["all_converged"]):
-            raise ConvergenceError("sunk-cost simulation balanced-trade roots", it, np.nan, extra="some period's w_f root failed")
-        change = float(jnp.max(jnp.abs(new - coef)))
+        step = run(coef, nodes, v)
+        finish(step.policy, throw=throw, what="sunk-cost firm value iteration on the moment grid (26)-(27)", tol=1e-10)
+        finish(step.roots, throw=throw, what="sunk-cost simulation (balanced-trade roots (31))",
+               extra=lambda _: "some period's w_f root failed")  # fmt: skip
+        change = float(jnp.max(jnp.abs(step.coef - coef)))
         changes.append(change)
         if verbose:
-            arg = np.unravel_index(int(jnp.argmax(jnp.abs(new - coef))), coef.shape)
-            print(f"KS iteration {it}: max coefficient change {change:.3e} at {OBJECTS[arg[0]]} state {arg[1]} "
-                  f"alpha_{arg[2] + 1}, R2 {np.round(np.asarray(r2), 4).tolist()}, log m mean "
-                  f"{np.round(np.asarray(stats['mean']), 4).tolist()} std {np.round(np.asarray(stats['std']), 4).tolist()}, "
-                  f"coverage {float(stats['coverage']):.2f}", flush=True)
-        coef = coef + damping * (new - coef)
-        v = policy.v
-        if n_regrid is None or it <= n_regrid:
-            rng = stats["hi"] - stats["lo"]
-            half = jnp.maximum(0.5 * rng + grid_margin * rng, 1e-3)
-            new_nodes = moment_nodes(0.5 * (stats["hi"] + stats["lo"]), half, n_m)
-            change = max(change, float(jnp.max(jnp.abs(new_nodes - nodes))))
-            nodes = new_nodes if it <= 1 else nodes + damping * (new_nodes - nodes)
-            if n_regrid is not None:
+            print(_report(it, change, coef, step), flush=True)
+        coef = coef + damping * (step.coef - coef)
+        v = step.policy.v
+        if options.n_regrid is None or it <= options.n_regrid:
+            nodes, node_change = _follow_moments(step, nodes, it, damping, options)
+            change = max(change, node_change)
+            if options.n_regrid is not None:
                 continue
         if change < tol:
             break
-    converged = change < tol
-    info = solver_info(it, change, tol)
-    if throw and not converged:
-        err = ConvergenceError(
-            "sunk-cost Krusell-Smith loop (log-linear rules)", it, change, tol=tol,
-            extra=f"last coefficients (objects {OBJECTS} x states x alpha_1..3)={np.round(np.asarray(coef), 6).tolist()}, "
-                  f"last R2={np.round(np.asarray(r2), 6).tolist()}",
-        )  # fmt: skip
-        err.coefficients = np.asarray(coef)
-        err.r2 = np.asarray(r2)
-        raise err
-    policy = jax.jit(lambda c, nd, v0: solve_firms_loglinear(p, c, nd, x_grid, v0, lottery=lottery, log_p_ref=lpr))(coef, nodes, v)
-    ks = KSResult(coef=coef, r2=r2, sst=sst, paper_coef=paper[0], paper_r2=paper[1], paper_sst=paper[2], nodes=nodes,
-                  coverage=stats["coverage"], log_m_mean=stats["mean"], log_m_std=stats["std"],
-                  changes=jnp.asarray(changes))  # fmt: skip
-    mean = stats["mean"]
+    assert step is not None  # max_outer >= 1
+    policy = jax.jit(lambda c, nd, v0: solve_firms_loglinear(p, c, nd, x_grid, v0, lottery=lottery, log_p_ref=lpr,
+                                                              throw=False))(coef, nodes, v)  # fmt: skip
+    ks = KSResult(coef=coef, r2=step.r2, sst=step.sst, paper_coef=step.paper.coef, paper_r2=step.paper.r2,
+                  paper_sst=step.paper.sst, nodes=nodes, coverage=step.coverage, log_m_mean=step.log_m_mean,
+                  log_m_std=step.log_m_std, changes=jnp.asarray(changes))  # fmt: skip
+    mean = step.log_m_mean
     F = jnp.stack([evaluate_rules(coef, s, mean[0], mean[1]) for s in range(4)])  # (4, 8) at the mean moments
-    return StochasticSolution(policy=policy, log_a_d=F[:, 0:2], log_a_x=F[:, 2:4], log_Y=F[:, 4:6], steady=ss, info=info,
-                              rule="loglinear", ks=ks)  # fmt: skip
+    info = combine_info(solver_info(it, change, tol), ss.info, policy.info, step.roots,
+                        params_valid=rules_hold(p, RULES))  # fmt: skip
+    sol = StochasticSolution(policy=policy, log_a_d=F[:, 0:2], log_a_x=F[:, 2:4], log_Y=F[:, 4:6], steady=ss, info=info,
+                             rule="loglinear", ks=ks)  # fmt: skip
+    return finish(sol, throw=throw, what="sunk-cost Krusell-Smith loop (log-linear rules, Appendix 1)", tol=tol,
+                  extra=_last_rules)  # fmt: skip

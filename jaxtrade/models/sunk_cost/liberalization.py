@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from jaxtrade.errors import combine_info
+from jaxtrade.models.sunk_cost.calibration import calibrate_home_bias
 from jaxtrade.models.sunk_cost.equilibrium import SteadyState, steady_state
 from jaxtrade.models.sunk_cost.params import SunkCostParams
 
-#: Table 3 of the paper, (entry costs, no entry costs)
-PAPER_TABLE3 = {
-    "exports_pct": (23.39, 7.32),
-    "imports_to_domestic_pct": (30.42, 9.57),
-    "exporting_plants": (2.23, 0.00),
-    "implied_sigma": (6.38, 2.01),
-}
+__all__ = ["imports_to_domestic", "table3", "tariff_removal"]
 
 
 def imports_to_domestic(ss: SteadyState, p: SunkCostParams) -> float:
@@ -35,19 +31,30 @@ def imports_to_domestic(ss: SteadyState, p: SunkCostParams) -> float:
     return imports / domestic
 
 
-def tariff_removal(p: SunkCostParams, tau_after: float = 0.0) -> dict:
+def tariff_removal(p: SunkCostParams, tau_after: float = 0.0, *, throw: bool = True) -> dict:
     """Steady states at ``p.tau`` and ``tau_after``; the Table 3 statistics.
 
     Returns percentage changes of exports (value, home wage numeraire), of
     real imports over real domestic consumption, the change of the share of
     exporting plants in percentage points and in percent, the implied sigma
-    (paper's percentage formula and log form), and both steady states.
+    (paper's percentage formula and log form), both steady states and
+    ``info`` (both steady states' verdicts folded). ``throw`` is passed to
+    :func:`~jaxtrade.models.sunk_cost.steady_state`.
+
+    Examples
+    --------
+    >>> from jaxtrade.models.sunk_cost import ruhl_params
+    >>> r = tariff_removal(ruhl_params(n_phi=20, n_kappa=20))
+    >>> bool(r["info"].converged), r["exports_pct"] > 0
+    (True, True)
     """
     if tau_after < 0.0 or tau_after >= float(p.tau):
-        raise ValueError(f"tau_after must satisfy 0 <= tau_after < tau (a tariff cut), got tau_after={tau_after}, tau={float(p.tau)}")
-    before = steady_state(p)
+        raise ValueError(
+            f"tau_after must satisfy 0 <= tau_after < tau (a tariff cut), got tau_after={tau_after}, tau={float(p.tau)}"
+        )
+    before = steady_state(p, throw=throw)
     q = p.replace(tau=tau_after)
-    after = steady_state(q)
+    after = steady_state(q, throw=throw)
     md0, md1 = imports_to_domestic(before, p), imports_to_domestic(after, q)
     dprice_pct = 100.0 * (1.0 - (1.0 + tau_after) / (1.0 + float(p.tau)))
     dmd_pct = 100.0 * (md1 / md0 - 1.0)
@@ -65,18 +72,21 @@ def tariff_removal(p: SunkCostParams, tau_after: float = 0.0) -> dict:
         "exporter_share_after": x1,
         "before": before,
         "after": after,
+        "info": combine_info(before.info, after.info),
     }
 
 
-def table3(p: SunkCostParams) -> dict:
-    """Table 3: the entry-cost model ``p`` and the model without entry costs.
+def table3(p: SunkCostParams, *, throw: bool = True) -> dict:
+    """Table 3: the entry-cost model ``p`` and the model without entry costs (section 6.2).
 
     The no-entry-cost model keeps every parameter of ``p`` but sets all entry
     costs to zero (all firms export) and picks the home bias omega of eq. (4)
-    so that trade/output is 0.091 at the 5 % tariff (section 6.2).
+    so that trade/output is 0.091 at the 5 % tariff
+    (:func:`~jaxtrade.models.sunk_cost.calibrate_home_bias`). Returns
+    ``{"entry_costs": ..., "no_entry_costs": ...}``, each a
+    :func:`tariff_removal` result, and ``info`` (all four steady states).
     """
-    from jaxtrade.models.sunk_cost.calibration import calibrate_home_bias
-
-    with_costs = tariff_removal(p)
-    no_costs = tariff_removal(calibrate_home_bias(p))
-    return {"entry_costs": with_costs, "no_entry_costs": no_costs}
+    with_costs = tariff_removal(p, throw=throw)
+    no_costs = tariff_removal(calibrate_home_bias(p), throw=throw)
+    return {"entry_costs": with_costs, "no_entry_costs": no_costs,
+            "info": combine_info(with_costs["info"], no_costs["info"])}  # fmt: skip

@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxtrade.models.sunk_cost.params import SunkCostParams
+from jaxtrade.numerics.grids import pareto_interval_masses
 
 
 class TypeGrid(eqx.Module):
@@ -81,12 +82,11 @@ def entry_cost_pdf(p: SunkCostParams, kappa, phi) -> jax.Array:
 
 def type_grid(p: SunkCostParams) -> TypeGrid:
     """The n_phi x n_kappa grid of types with the cell masses of Phi = f x g."""
-    I, J = p.n_phi, p.n_kappa
-    lphi = jnp.linspace(0.0, jnp.log(p.phi_bar), I)
+    n_phi, J = p.n_phi, p.n_kappa
+    lphi = jnp.linspace(0.0, jnp.log(p.phi_bar), n_phi)
     phi = jnp.exp(lphi)
     ledges = jnp.concatenate([jnp.zeros(1), 0.5 * (lphi[1:] + lphi[:-1]), jnp.log(p.phi_bar)[None]])
-    Fe = productivity_cdf(p, jnp.exp(ledges))
-    phi_mass = jnp.diff(Fe)
+    phi_mass = pareto_interval_masses(jnp.exp(ledges), 1.0, p.theta_phi)  # density (33) truncated to [1, phi_bar]
     kappa = jnp.linspace(0.0, 1.0, J) * p.kappa_bar
     kedges = jnp.concatenate([jnp.zeros(1), 0.5 * (kappa[1:] + kappa[:-1]), p.kappa_bar[None]])
     Ge = entry_cost_cdf(p, kedges[None, :], phi[:, None])  # (I, J+1)

@@ -44,12 +44,12 @@ conditions:
   phi*_ji. Under Pareto, with a = sigma - 1, theta = k - a,
   x = ln varphi~*_ii, y = ln phi*_ji, they are linear:
 
-      a x - theta y = ln f^F_ji + a ln tau - ln B^F_i - ln[(sigma/(sigma-1))^(1-sigma) N^E_j k phi_min,j^k / theta]   (6)
-     -theta x + a y = ln f^I_ji + a ln tau - ln B^I_i - ln[k varphi_min,i^k / theta] + ln V^F_i(varphi*_ii)          (12)
+      a x - theta y = ln f^F_ji + a ln tau - ln B^F_i - ln[(sigma/(sigma-1))^(1-sigma) N^E_j k phi_min,j^k / theta] (6)
+     -theta x + a y = ln f^I_ji + a ln tau - ln B^I_i - ln[k varphi_min,i^k / theta] + ln V^F_i(varphi*_ii)      (12)
 
   with determinant a^2 - theta^2 = k (2(sigma-1) - k) > 0 under Assumption 1
   (eq. 19); the closed-form solution is the one the Newton system of
-  :func:`jaxtrade.models.vertical.statics._input_partial_system` converges to
+  :func:`jaxtrade.models.vertical.moments.input_partial_flows` converges to
   (checked in the tests). Flow (A.17):
   R^I_ji = sigma Lambda~^F_ji tau^(1-sigma) B^I_i N^E_j V^I_j(phi*_ji).
 * h = F (Proposition 1(ii)): condition (6'),
@@ -109,9 +109,15 @@ matching the Arkolakis-style decomposition of section 2.5 (average sales per
 firm independent of tau, all the response on the number of firms). They are
 stored in ``df.attrs["elasticities"]`` beside the paper's margin
 decomposition (``df.attrs["closed_form"]``, from
-:func:`~jaxtrade.models.vertical.statics.closed_form_elasticities`). The
+:func:`~jaxtrade.models.vertical.moments.closed_form_elasticities`). The
 elasticity with respect to ln(1 + tariff) is the same; with respect to
 ln dist it is delta times it.
+
+**Calling convention.** ``simulate_panel(params, solution, key, config, **options)``
+as every model of jaxtrade: ``solution`` holds the base equilibria (``None``
+solves them), ``key`` is a ``jax.random`` key or an int seed, and the panel's
+design is a :class:`PanelConfig` (its fields may also be passed as keyword
+``options``).
 
 **Computation.** Cell quantities are elementwise JAX functions of the cell
 arrays; firm draws use ``jax.random`` with one key per cell and ``jax.vmap``
@@ -123,9 +129,11 @@ positive trade only (they are the importing and exporting firms).
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
+from collections.abc import Callable, Sequence
 from functools import partial
-from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import jax
@@ -133,22 +141,33 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from jaxtrade.models.vertical.equilibrium import solve_final_trade, solve_input_trade
+from jaxtrade.models.vertical.moments import closed_form_elasticities
 from jaxtrade.models.vertical.params import VerticalParams, validate_params
 from jaxtrade.models.vertical.pareto import V, survival
-from jaxtrade.models.vertical.statics import closed_form_elasticities
+from jaxtrade.models.vertical.solve import (
+    FinalTradeEquilibrium,
+    InputTradeEquilibrium,
+    final_trade_residuals,
+    input_trade_residuals,
+    solve_final_trade,
+    solve_input_trade,
+)
+from jaxtrade.numerics.ces import log_markup_term
 
 __all__ = [
-    "GOODS", "PANEL_COLUMNS", "FinalCellBase", "InputCellBase", "final_cell_base", "final_cell_expected",
-    "input_cell_base", "input_cell_cutoffs", "input_cell_expected", "simulate_panel", "true_elasticities",
+    "FIRM_COLUMNS", "GOODS", "PANEL_COLUMNS", "FinalCell", "FinalCellBase", "InputCell", "InputCellBase",
+    "PanelConfig", "final_cell_base", "final_cell_expected", "input_cell_base", "input_cell_cutoffs",
+    "input_cell_expected", "simulate_panel", "true_elasticities",
 ]  # fmt: skip
 
 GOODS = ("I", "F")
 PANEL_COLUMNS = (
     "product", "country", "year", "goods", "tau", "tariff", "dist", "R", "M", "rbar", "n_exporters",
 )  # fmt: skip
-"""Columns required by the brief; :func:`simulate_panel` adds ``R_model``,
-``ln_demand_shift`` and ``ln_supply_shift`` after them."""
+"""The panel's leading columns (eq. 23: R = M x rbar); :func:`simulate_panel` adds
+``R_model``, ``ln_demand_shift`` and ``ln_supply_shift`` after them."""
+FIRM_COLUMNS = ("product", "country", "year", "goods", "side", "productivity", "flow")
+"""Columns of the firm-level frame of ``simulate_panel(..., return_firms=True)``."""
 
 _MAX_FIRM_SLOTS = 20_000_000  # cells x max firms per cell, per side
 
@@ -212,7 +231,7 @@ class FinalCellBase(eqx.Module):
     f_F_ji: jax.Array
 
 
-def input_cell_base(params: VerticalParams, eq=None) -> InputCellBase:
+def input_cell_base(params: VerticalParams, eq: InputTradeEquilibrium | None = None) -> InputCellBase:
     """Fixed objects for h = I cells from the input-trade equilibrium of ``params``.
 
     Parameters
@@ -233,8 +252,8 @@ def input_cell_base(params: VerticalParams, eq=None) -> InputCellBase:
     )  # fmt: skip
 
 
-def final_cell_base(params: VerticalParams, eqF=None) -> FinalCellBase:
-    """Fixed objects for h = F cells from the final-goods-trade equilibrium of ``params``."""
+def final_cell_base(params: VerticalParams, eqF: FinalTradeEquilibrium | None = None) -> FinalCellBase:
+    """Fixed objects for h = F cells from the final-goods-trade equilibrium of ``params`` (Proposition 1(ii))."""
     eqF = solve_final_trade(params) if eqF is None else eqF
     p = params
     return FinalCellBase(
@@ -272,7 +291,7 @@ def input_cell_cutoffs(ln_tau, ln_b, ln_n, base: InputCellBase):
     a = s - 1.0
     th = k - a
     lnC = jnp.log(k / th)
-    ln_g = (1.0 - s) * jnp.log(s / (s - 1.0))  # (sigma/(sigma-1))^(1-sigma), eq. (18)
+    ln_g = log_markup_term(s)  # ln (sigma/(sigma-1))^(1-sigma), eq. (18)
     c1 = (
         jnp.log(base.f_F_ji) + a * ln_tau - (jnp.log(base.B_F_i) + ln_b)
         - (ln_g + jnp.log(base.N_E_j) + ln_n + lnC + k * jnp.log(base.phi_min_j))
@@ -287,24 +306,64 @@ def input_cell_cutoffs(ln_tau, ln_b, ln_n, base: InputCellBase):
     return jnp.exp(x), jnp.exp(y)
 
 
-@jax.jit
-def input_cell_expected(ln_tau, ln_b, ln_n, base: InputCellBase) -> dict:
-    """Noise-free h = I cell quantities in model units (continuum of firms).
+class InputCell(eqx.Module):
+    """Noise-free quantities of h = I cells in model units (arrays of the cells' shape).
 
-    Returns a dict of arrays: ``varphi_tilde`` (varphi~*_ii), ``phi_ji``,
-    ``Lambda_F_tilde`` (V^F(varphi~*_ii) / V^F(varphi*_ii), after eq. 9),
-    ``R`` (R^I_ji = sigma Lambda~^F_ji tau^(1-sigma) B^I_i N^E_j V^I_j(phi*_ji), A.17),
-    ``importers`` (M^E_i (1 - G(varphi~*_ii))), ``exporters``
-    (N^E_j (1 - G(phi*_ji))) and ``demand`` (sigma tau^(1-sigma) B^I_i, the
-    pair-flow factor of the module docstring).
+    Attributes
+    ----------
+    varphi_tilde, phi_ji:
+        varphi~*_ii and phi*_ji, conditions (6) and (12) (:func:`input_cell_cutoffs`).
+    Lambda_F_tilde:
+        V^F(varphi~*_ii) / V^F(varphi*_ii), after eq. (9).
+    R:
+        R^I_ji = sigma Lambda~^F_ji tau^(1-sigma) B^I_i N^E_j V^I_j(phi*_ji), eq. (A.17).
+    importers, exporters:
+        M^E_i (1 - G(varphi~*_ii)) and N^E_j (1 - G(phi*_ji)).
+    demand:
+        sigma tau^(1-sigma) B^I_i, the pair-flow factor of the module docstring.
     """
+
+    varphi_tilde: jax.Array
+    phi_ji: jax.Array
+    Lambda_F_tilde: jax.Array
+    R: jax.Array
+    importers: jax.Array
+    exporters: jax.Array
+    demand: jax.Array
+
+
+class FinalCell(eqx.Module):
+    """Noise-free quantities of h = F cells in model units (Proposition 1(ii)).
+
+    Attributes
+    ----------
+    varphi_ji:
+        Cutoff of j's final-goods exporters to i, condition (6').
+    R:
+        sigma B^F_i tau^(1-sigma) Gamma_j^(1-sigma) M^E_j V^F_j(varphi*_ji).
+    exporters, importers:
+        M^E_j (1 - G(varphi*_ji)), the same number on both sides.
+    demand:
+        sigma B^F_i (tau Gamma_j)^(1-sigma), so that r(varphi) = demand varphi^(sigma-1).
+    """
+
+    varphi_ji: jax.Array
+    R: jax.Array
+    exporters: jax.Array
+    importers: jax.Array
+    demand: jax.Array
+
+
+@jax.jit
+def input_cell_expected(ln_tau, ln_b, ln_n, base: InputCellBase) -> InputCell:
+    """Noise-free h = I cell quantities in model units (continuum of firms): an :class:`InputCell`."""
     s, k = base.sigma, base.k
     varphi_t, phi_ji = input_cell_cutoffs(ln_tau, ln_b, ln_n, base)
     Lam_F = V(varphi_t, base.varphi_min_i, k, s) / base.VF_dom
     demand = s * jnp.exp((1.0 - s) * ln_tau) * base.B_I_i * jnp.exp(ln_b)
     N_j = base.N_E_j * jnp.exp(ln_n)
     R = demand * Lam_F * N_j * V(phi_ji, base.phi_min_j, k, s)
-    return dict(
+    return InputCell(
         varphi_tilde=varphi_t, phi_ji=phi_ji, Lambda_F_tilde=Lam_F, R=R,
         importers=jnp.broadcast_to(base.M_E_i * survival(varphi_t, base.varphi_min_i, k), R.shape),
         exporters=N_j * survival(phi_ji, base.phi_min_j, k), demand=demand,
@@ -312,13 +371,10 @@ def input_cell_expected(ln_tau, ln_b, ln_n, base: InputCellBase) -> dict:
 
 
 @jax.jit
-def final_cell_expected(ln_tau, ln_b, ln_n, base: FinalCellBase) -> dict:
-    """Noise-free h = F cell quantities in model units (Proposition 1(ii)).
+def final_cell_expected(ln_tau, ln_b, ln_n, base: FinalCellBase) -> FinalCell:
+    """Noise-free h = F cell quantities in model units: a :class:`FinalCell`.
 
     Condition (6') gives varphi*_ji = [f^F_ji / (tau^(1-sigma) Gamma_j^(1-sigma) B^F_i)]^(1/(sigma-1)).
-    Returns ``varphi_ji``, ``R`` (sigma B^F_i tau^(1-sigma) Gamma_j^(1-sigma) M^E_j V^F_j(varphi*_ji)),
-    ``exporters`` (M^E_j (1 - G(varphi*_ji))), ``importers`` (= exporters) and
-    ``demand`` (sigma B^F_i (tau Gamma_j)^(1-sigma), so that r(varphi) = demand varphi^(sigma-1)).
     """
     s, k = base.sigma, base.k
     a = s - 1.0
@@ -327,12 +383,36 @@ def final_cell_expected(ln_tau, ln_b, ln_n, base: FinalCellBase) -> dict:
     M_j = base.M_E_j * jnp.exp(ln_n)
     R = demand * M_j * V(varphi_ji, base.varphi_min_j, k, s)
     ex = M_j * survival(varphi_ji, base.varphi_min_j, k)
-    return dict(varphi_ji=varphi_ji, R=R, exporters=ex, importers=ex, demand=demand)
+    return FinalCell(varphi_ji=varphi_ji, R=R, exporters=ex, importers=ex, demand=demand)
 
 
 # ---------------------------------------------------------------------------
-# firm draws
+# random draws
 # ---------------------------------------------------------------------------
+
+
+class _DesignDraws(NamedTuple):
+    """Standard uniform / normal draws behind distances, tariffs and shifters."""
+
+    u_dist: jax.Array  # (C,)
+    u_tariff: jax.Array  # (P, C, 1)
+    e_tariff: jax.Array  # (P, C, T)
+    e_demand: jax.Array  # (goods, P, 1, T)
+    e_supply: jax.Array  # (goods, 1, C, T)
+
+
+@partial(jax.jit, static_argnums=(1, 2, 3))
+def _design_draws(key, P: int, C: int, T: int) -> _DesignDraws:
+    """The draws of the panel's design, one fixed key layout whatever is passed in."""
+    k_dist, k_tar0, k_tarn, k_dem, k_sup = jax.random.split(key, 5)
+    f = jnp.float64
+    return _DesignDraws(
+        u_dist=jax.random.uniform(k_dist, (C,), dtype=f),
+        u_tariff=jax.random.uniform(k_tar0, (P, C, 1), dtype=f),
+        e_tariff=jax.random.normal(k_tarn, (P, C, T), dtype=f),
+        e_demand=jax.random.normal(k_dem, (len(GOODS), P, 1, T), dtype=f),
+        e_supply=jax.random.normal(k_sup, (len(GOODS), 1, C, T), dtype=f),
+    )
 
 
 def _pareto_cell(key, count, cutoff, k, n_max: int):
@@ -341,20 +421,6 @@ def _pareto_cell(key, count, cutoff, k, n_max: int):
     prod = cutoff * (1.0 - u) ** (-1.0 / k)  # 1 - u in (0, 1]
     mask = jnp.arange(n_max) < count
     return jnp.where(mask, prod, 0.0), mask
-
-
-@partial(jax.jit, static_argnums=(1, 2, 3))
-def _design_draws(key, P: int, C: int, T: int) -> dict:
-    """Standard uniform / normal draws behind distances, tariffs and shifters (one key layout)."""
-    k_dist, k_tar0, k_tarn, k_dem, k_sup = jax.random.split(key, 5)
-    f = jnp.float64
-    return dict(
-        u_dist=jax.random.uniform(k_dist, (C,), dtype=f),
-        u_tariff=jax.random.uniform(k_tar0, (P, C, 1), dtype=f),
-        e_tariff=jax.random.normal(k_tarn, (P, C, T), dtype=f),
-        e_demand=jax.random.normal(k_dem, (len(GOODS), P, 1, T), dtype=f),
-        e_supply=jax.random.normal(k_sup, (len(GOODS), 1, C, T), dtype=f),
-    )
 
 
 def _draw_counts(key, means):
@@ -404,7 +470,9 @@ def _year_labels(years) -> np.ndarray:
     if isinstance(years, numbers.Integral) and not isinstance(years, bool):
         return np.arange(_positive_int(years, "years"))
     if isinstance(years, (str, bytes)) or not isinstance(years, (Sequence, np.ndarray, range)):
-        raise ValueError(f"years must be a positive integer (number of years) or a sequence of year labels, got {years!r}")
+        raise ValueError(
+            f"years must be a positive integer (number of years) or a sequence of year labels, got {years!r}"
+        )
     lab = np.asarray(list(years))
     if lab.ndim != 1 or lab.size == 0:
         raise ValueError(f"years must be a non-empty 1-D sequence of labels, got {years!r}")
@@ -413,15 +481,15 @@ def _year_labels(years) -> np.ndarray:
     return lab
 
 
-def _as_key(seed):
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        return jax.random.PRNGKey(int(seed))
-    if isinstance(seed, jax.Array):
-        if jnp.issubdtype(seed.dtype, jax.dtypes.prng_key):
-            return seed
-        if seed.dtype == jnp.uint32 and seed.shape == (2,):
-            return seed
-    raise ValueError(f"seed must be an int or a jax.random.PRNGKey, got {seed!r}")
+def _as_key(key):
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+        return jax.random.PRNGKey(int(key))
+    if isinstance(key, jax.Array):
+        if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+            return key
+        if key.dtype == jnp.uint32 and key.shape == (2,):
+            return key
+    raise ValueError(f"key must be a jax.random key (jax.random.PRNGKey / jax.random.key) or an int seed, got {key!r}")
 
 
 def _array_arg(x, shape, name: str, *, lower=None, lower_name: str = "") -> np.ndarray:
@@ -436,8 +504,372 @@ def _array_arg(x, shape, name: str, *, lower=None, lower_name: str = "") -> np.n
 
 
 # ---------------------------------------------------------------------------
-# main entry point
+# the panel's design
 # ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PanelConfig:
+    """Design of a simulated panel (:func:`simulate_panel`); checked and normalised on construction.
+
+    Parameters
+    ----------
+    n_products, n_countries:
+        Numbers of products p and exporting countries c.
+    years:
+        Number of years, or a sequence of distinct year labels.
+    goods:
+        Goods types to simulate, a subset of ``("I", "F")`` (or one of them as a string).
+    delta:
+        Distance elasticity of tau, tau_pct = dist_c^delta (1 + tariff_pct).
+    dist:
+        Distances dist_c, shape (n_countries,), each >= 1 (units in which
+        dist^delta is the distance part of the iceberg cost). Default: drawn
+        log-uniformly on ``dist_range``.
+    dist_range:
+        ``(low, high)`` with 1 <= low <= high, for the default distances.
+    tariffs:
+        Ad-valorem tariffs t_pct >= 0, shape (n_products, n_countries,
+        n_years). Default: t_pct = u_pc (1 - tariff_decline x t/(T-1))
+        exp(tariff_noise e_pct - tariff_noise^2/2) with u_pc ~ U(0, max_tariff),
+        e_pct ~ N(0, 1).
+    max_tariff, tariff_decline, tariff_noise:
+        Parameters of the default tariffs (``tariff_decline`` in [0, 1]).
+    demand_sd, supply_sd:
+        Standard deviations of the log product-year demand shifter (on B_i)
+        and of the log country-year supply shifter (on N^E_j or M^E_j).
+    scale:
+        Simulated firms per unit mass of the model's continuum. Default
+        (``None``): chosen so that the median expected number of importing
+        firms over all simulated cells is ``firms_per_cell``.
+    firms_per_cell:
+        Target median number of importing firms per cell for the default ``scale``.
+    expected:
+        True: no firm noise; R = scale x R_model, M and n_exporters are the
+        Poisson means (non-integer).
+    return_firms:
+        Also return the firm-level DataFrame (empty when ``expected``).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument that is out of its domain.
+
+    Examples
+    --------
+    >>> cfg = PanelConfig(n_products=5, n_countries=6, years=[2000, 2001], goods="F")
+    >>> cfg.goods, cfg.year_labels.tolist(), cfg.shape
+    (('F',), [2000, 2001], (5, 6, 2))
+    """
+
+    n_products: int = 25
+    n_countries: int = 20
+    years: int | Sequence = 4
+    goods: Sequence[str] = GOODS
+    delta: float = 0.15
+    dist: np.ndarray | None = None
+    dist_range: tuple[float, float] = (5.0, 20.0)
+    tariffs: np.ndarray | None = None
+    max_tariff: float = 0.2
+    tariff_decline: float = 0.5
+    tariff_noise: float = 0.1
+    demand_sd: float = 0.2
+    supply_sd: float = 0.2
+    scale: float | None = None
+    firms_per_cell: float = 40.0
+    expected: bool = False
+    return_firms: bool = False
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        P = _positive_int(self.n_products, "n_products")
+        C = _positive_int(self.n_countries, "n_countries")
+        put("n_products", P)
+        put("n_countries", C)
+        T = _year_labels(self.years).size
+        goods = (self.goods,) if isinstance(self.goods, str) else tuple(self.goods)
+        if not goods or any(g not in GOODS for g in goods) or len(set(goods)) != len(goods):
+            raise ValueError(f"goods must be a non-empty subset of {GOODS} without repeats, got {goods!r}")
+        put("goods", goods)
+        for name in ("delta", "max_tariff", "tariff_decline", "tariff_noise", "demand_sd", "supply_sd"):
+            put(name, _nonneg_float(getattr(self, name), name))
+        if self.tariff_decline > 1.0:
+            raise ValueError(f"tariff_decline must lie in [0, 1], got {self.tariff_decline}")
+        put("firms_per_cell", _nonneg_float(self.firms_per_cell, "firms_per_cell", positive=True))
+        if self.scale is not None:
+            put("scale", _nonneg_float(self.scale, "scale", positive=True))
+        try:
+            lo, hi = (float(v) for v in self.dist_range)
+        except (TypeError, ValueError):
+            raise ValueError(f"dist_range must be a pair (low, high), got {self.dist_range!r}") from None
+        if not (np.isfinite(lo) and np.isfinite(hi) and 1.0 <= lo <= hi):
+            raise ValueError(f"dist_range must satisfy 1 <= low <= high (finite), got {self.dist_range!r}")
+        put("dist_range", (lo, hi))
+        if self.dist is not None:
+            rule = ">= 1 (iceberg cost dist^delta >= 1)"
+            put("dist", _array_arg(self.dist, (C,), "dist", lower=1.0, lower_name=rule))
+        if self.tariffs is not None:
+            put("tariffs", _array_arg(self.tariffs, (P, C, T), "tariffs", lower=0.0, lower_name="non-negative"))
+        put("expected", bool(self.expected))
+        put("return_firms", bool(self.return_firms))
+
+    @property
+    def year_labels(self) -> np.ndarray:
+        """The year labels: ``0, ..., years - 1`` or the labels given."""
+        return _year_labels(self.years)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(products, countries, years), the shape of each goods type's cell arrays."""
+        return (self.n_products, self.n_countries, self.year_labels.size)
+
+
+def _panel_config(config: PanelConfig | None, options: dict) -> PanelConfig:
+    """``config`` (default :class:`PanelConfig`) with the keyword ``options`` applied."""
+    names = {f.name for f in dataclasses.fields(PanelConfig)}
+    unknown = sorted(set(options) - names)
+    if unknown:
+        raise ValueError(f"simulate_panel: unknown option(s) {unknown}; options are PanelConfig fields {sorted(names)}")
+    if config is None:
+        return PanelConfig(**options)
+    if not isinstance(config, PanelConfig):
+        raise ValueError(f"config must be a PanelConfig or None, got {type(config).__name__}")
+    return dataclasses.replace(config, **options) if options else config
+
+
+class _Design(NamedTuple):
+    """Trade costs and shifters of every cell."""
+
+    dist: np.ndarray  # (C,)
+    tariff: np.ndarray  # (P, C, T)
+    ln_tau: np.ndarray  # (P, C, T)
+    ln_b: np.ndarray  # (goods, P, 1, T): log product-year demand shifters
+    ln_n: np.ndarray  # (goods, 1, C, T): log country-year supply shifters
+
+
+def _design(config: PanelConfig, key) -> _Design:
+    """Distances, tariffs, tau_pct = dist_c^delta (1 + tariff_pct) and the log shifters of every cell."""
+    P, C, T = config.shape
+    d = jax.tree_util.tree_map(np.asarray, _design_draws(key, P, C, T))
+    if config.dist is None:
+        lo, hi = config.dist_range
+        dist = np.exp(np.log(lo) + (np.log(hi) - np.log(lo)) * d.u_dist)
+    else:
+        dist = config.dist
+    if config.tariffs is None:
+        trend = 1.0 - config.tariff_decline * (np.arange(T) / max(T - 1, 1))
+        noise = np.exp(config.tariff_noise * d.e_tariff - 0.5 * config.tariff_noise**2)
+        tariff = config.max_tariff * d.u_tariff * trend[None, None, :] * noise
+    else:
+        tariff = config.tariffs
+    ln_tau = config.delta * np.log(dist)[None, :, None] + np.log1p(tariff)
+    return _Design(dist, tariff, ln_tau, config.demand_sd * d.e_demand, config.supply_sd * d.e_supply)
+
+
+# ---------------------------------------------------------------------------
+# base equilibria and noise-free cells
+# ---------------------------------------------------------------------------
+
+
+def _base_equilibria(params: VerticalParams, solution, goods: Sequence[str]):
+    """The input-trade and final-goods-trade equilibria the panel needs: given, else solved."""
+    given: tuple = ()
+    if solution is None:
+        pass
+    elif isinstance(solution, (InputTradeEquilibrium, FinalTradeEquilibrium)):
+        given = (solution,)
+    elif isinstance(solution, (tuple, list)):
+        given = tuple(solution)
+    else:
+        raise ValueError(
+            "solution must be None, an InputTradeEquilibrium, a FinalTradeEquilibrium or a tuple of them, "
+            f"got {type(solution).__name__}"
+        )
+    eqs: dict[str, InputTradeEquilibrium | FinalTradeEquilibrium] = {}
+    for eq in given:
+        h = "I" if isinstance(eq, InputTradeEquilibrium) else "F" if isinstance(eq, FinalTradeEquilibrium) else None
+        if h is None:
+            raise ValueError(f"solution must hold equilibrium records, got {type(eq).__name__}")
+        if h in eqs:
+            raise ValueError(f"solution holds two {type(eq).__name__}s")
+        eqs[h] = _check_given(params, eq)
+    solvers: dict[str, Callable] = {"I": solve_input_trade, "F": solve_final_trade}
+    for h in goods:
+        if h not in eqs:
+            eqs[h] = solvers[h](params)
+        if not bool(eqs[h].valid):
+            what = "input-trade" if h == "I" else "final-goods-trade"
+            raise ValueError(
+                f"params: the base {what} equilibrium is not valid (selection, Pareto bounds or outside good fail)"
+            )
+    return eqs
+
+
+def _check_given(params: VerticalParams, eq):
+    """``eq`` if it is a one-industry equilibrium of ``params`` (its conditions recomputed at ``params``)."""
+    if jnp.ndim(eq.B_F) != 1:
+        raise ValueError("solution must describe one industry (no stacked axis)")
+    residuals = input_trade_residuals if isinstance(eq, InputTradeEquilibrium) else final_trade_residuals
+    gap = float(jnp.max(jnp.abs(residuals(jnp.log(eq.unknown_vector()), params) - eq.residuals)))
+    if not gap <= 1e-9:
+        raise ValueError(
+            f"solution: the {type(eq).__name__} is not an equilibrium of params (its conditions differ by "
+            f"{gap:.3g} at params; solve it with these params and, for input trade, entry_masses=None)"
+        )
+    return eq
+
+
+class _Cells(NamedTuple):
+    """Noise-free quantities of one goods type's cells and what the firm draws need."""
+
+    expected: InputCell | FinalCell  # numpy leaves, shape (P, C, T)
+    base: InputCellBase | FinalCellBase
+    ln_b: np.ndarray  # (P, C, T)
+    ln_n: np.ndarray
+    cut_imp: np.ndarray  # importers' cutoff
+    cut_exp: np.ndarray  # exporters' cutoff
+
+
+def _cells(h: str, params: VerticalParams, eq, design: _Design) -> _Cells:
+    """Noise-free h cells; a ``ValueError`` names the cells that leave the Pareto/selection regime."""
+    shape = design.ln_tau.shape
+    g = GOODS.index(h)
+    ln_b = np.broadcast_to(design.ln_b[g], shape)
+    ln_n = np.broadcast_to(design.ln_n[g], shape)
+    base: Any
+    ex: Any
+    if h == "I":
+        base = input_cell_base(params, eq)
+        ex = jax.tree_util.tree_map(np.asarray, input_cell_expected(design.ln_tau, ln_b, ln_n, base))
+        bad = (
+            (ex.varphi_tilde <= float(base.varphi_ii)) | (ex.phi_ji <= float(base.phi_ii))
+            | (ex.varphi_tilde < float(base.varphi_min_i)) | (ex.phi_ji < float(base.phi_min_j))
+        )  # fmt: skip
+        rule = "varphi~*_ii > varphi*_ii (7), phi*_ji > phi*_ii (13), cutoffs above the Pareto lower bounds"
+        cut_imp, cut_exp = ex.varphi_tilde, ex.phi_ji
+    else:
+        base = final_cell_base(params, eq)
+        ex = jax.tree_util.tree_map(np.asarray, final_cell_expected(design.ln_tau, ln_b, ln_n, base))
+        bad = (ex.varphi_ji <= float(base.varphi_jj)) | (ex.varphi_ji < float(base.varphi_min_j))
+        rule = "varphi*_ji > varphi*_jj (selection into exporting) and above the Pareto lower bound"
+        cut_imp = cut_exp = ex.varphi_ji
+    if np.any(bad):
+        idx = np.argwhere(bad)[:5].tolist()
+        raise ValueError(
+            f"goods={h!r}: {int(bad.sum())} cell(s) leave the regime {rule}, e.g. (p, c, t) = {idx} "
+            f"with tau = {np.exp(design.ln_tau[bad][:5]).round(4).tolist()}; raise delta or dist/dist_range, "
+            "or lower demand_sd/supply_sd, or use params whose base tau is lower"
+        )
+    return _Cells(ex, base, ln_b, ln_n, cut_imp, cut_exp)
+
+
+# ---------------------------------------------------------------------------
+# firm level
+# ---------------------------------------------------------------------------
+
+
+class _Side(NamedTuple):
+    """The firms drawn on one side (importers or exporters) of every cell, flattened over cells."""
+
+    n_firms: np.ndarray  # (cells,)
+    productivity: np.ndarray  # (cells, slots), 0 in empty slots
+    mask: np.ndarray  # (cells, slots)
+    weight: np.ndarray  # productivity^(sigma-1), 0 in empty slots
+
+
+def _draw_side(key_count, key_draw, mean, cutoff, k: float, s: float) -> _Side:
+    """Poisson(``mean``) firms per cell with Pareto(k) productivity above ``cutoff`` (flat cell arrays)."""
+    n_cells = mean.size
+    count = np.asarray(_draw_counts_jit(key_count, jnp.asarray(mean)))
+    slots = _slots(count.max())
+    if slots * n_cells > _MAX_FIRM_SLOTS:
+        raise ValueError(
+            f"scale: {slots} firm slots x {n_cells} cells exceeds {_MAX_FIRM_SLOTS}; lower scale or firms_per_cell"
+        )
+    prod, mask = _draw_firms_jit(key_draw, jnp.asarray(count), jnp.asarray(cutoff), k, slots)
+    prod, mask = np.asarray(prod), np.asarray(mask)
+    return _Side(count, prod, mask, np.where(mask, prod ** (s - 1.0), 0.0))
+
+
+class _Flows(NamedTuple):
+    """Cell totals of one goods type (shape (P, C, T)) and, when drawn, its firm-level frames."""
+
+    R: np.ndarray
+    M: np.ndarray
+    n_exporters: np.ndarray
+    firms: list[pd.DataFrame]
+
+
+def _expected_flows(cells: _Cells, scale: float) -> _Flows:
+    """No firm noise: the Poisson means and scale x R_model."""
+    ex = cells.expected
+    return _Flows(np.asarray(scale * ex.R), np.asarray(scale * ex.importers), np.asarray(scale * ex.exporters), [])
+
+
+def _firm_frame(h: str, side: str, drawn: _Side, flow, traded, config: PanelConfig) -> pd.DataFrame:
+    """The firms of one side of the h cells with positive trade (they import or export)."""
+    pcs = np.stack(np.unravel_index(np.arange(drawn.mask.shape[0]), config.shape), axis=1)  # (cells, 3)
+    mask = drawn.mask & traded[:, None]
+    ci, _ = np.nonzero(mask)
+    return pd.DataFrame(
+        {
+            "product": pcs[ci, 0], "country": pcs[ci, 1], "year": config.year_labels[pcs[ci, 2]],
+            "goods": h, "side": side, "productivity": drawn.productivity[mask], "flow": flow[mask],
+        }
+    )  # fmt: skip
+
+
+def _drawn_flows(h: str, cells: _Cells, keys, scale: float, k: float, s: float, config: PanelConfig) -> _Flows:
+    """Draw both sides of every h cell and split the cell totals across firms (module docstring)."""
+    k_cnt_imp, k_cnt_exp, k_draw_imp, k_draw_exp = keys
+    ex, base = cells.expected, cells.base
+    demand = np.asarray(ex.demand).ravel()
+    exp = _draw_side(k_cnt_exp, k_draw_exp, scale * ex.exporters.ravel(), cells.cut_exp.ravel(), k, s)
+    if isinstance(base, InputCellBase):
+        imp = _draw_side(k_cnt_imp, k_draw_imp, scale * ex.importers.ravel(), cells.cut_imp.ravel(), k, s)
+        norm = scale * float(base.M_E_i) * float(base.VF_dom)
+        S_exp, S_imp = exp.weight.sum(axis=1), imp.weight.sum(axis=1)
+        R = demand * S_exp * S_imp / norm
+        flow_imp = (demand * S_exp / norm)[:, None] * imp.weight  # row sums of r_xm
+        flow_exp = (demand * S_imp / norm)[:, None] * exp.weight  # column sums of r_xm
+        trade = (imp.n_firms > 0) & (exp.n_firms > 0)
+        M, n_exp = np.where(trade, imp.n_firms, 0), np.where(trade, exp.n_firms, 0)
+    else:  # consumers import directly: each exporter is paired with one importer of the same flow
+        flow_exp = demand[:, None] * exp.weight
+        R = flow_exp.sum(axis=1)
+        imp, flow_imp = exp, flow_exp
+        M = n_exp = exp.n_firms
+    firms = []
+    if config.return_firms:
+        traded = R > 0  # firms of cells without trade are not importers/exporters
+        for side, drawn, flow in (("importer", imp, flow_imp), ("exporter", exp, flow_exp)):
+            firms.append(_firm_frame(h, side, drawn, flow, traded, config))
+    shape = config.shape
+    return _Flows(R.reshape(shape), M.reshape(shape).astype(float), n_exp.reshape(shape).astype(float), firms)
+
+
+# ---------------------------------------------------------------------------
+# assembly
+# ---------------------------------------------------------------------------
+
+
+def _goods_frame(h: str, design: _Design, cells: _Cells, flows: _Flows, year_labels) -> pd.DataFrame:
+    """One row per (p, c, t) cell of goods type h, in :data:`PANEL_COLUMNS` order and the extras."""
+    P, C, T = design.ln_tau.shape
+    pp, cc, tt = (a.ravel() for a in np.meshgrid(np.arange(P), np.arange(C), np.arange(T), indexing="ij"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rbar = np.where(flows.M > 0, flows.R / np.where(flows.M > 0, flows.M, 1.0), np.nan)
+    return pd.DataFrame(
+        {
+            "product": pp, "country": cc, "year": year_labels[tt], "goods": h,
+            "tau": np.exp(design.ln_tau).ravel(), "tariff": design.tariff.ravel(), "dist": design.dist[cc],
+            "R": flows.R.ravel(), "M": flows.M.ravel(), "rbar": rbar.ravel(),
+            "n_exporters": flows.n_exporters.ravel(), "R_model": cells.expected.R.ravel(),
+            "ln_demand_shift": cells.ln_b.ravel(), "ln_supply_shift": cells.ln_n.ravel(),
+        }
+    )  # fmt: skip
 
 
 def true_elasticities(sigma, k) -> dict:
@@ -446,6 +878,11 @@ def true_elasticities(sigma, k) -> dict:
     Returns ``{"I": {...}, "F": {...}}`` with keys ``R``, ``M``, ``rbar``,
     ``n_exporters`` (see the module docstring); zeta_I = k(sigma-1)/(2(sigma-1)-k),
     zeta_F = k (Proposition 2).
+
+    Examples
+    --------
+    >>> true_elasticities(4.0, 4.5)["I"]
+    {'R': 9.0, 'M': 9.0, 'rbar': 0.0, 'n_exporters': 9.0}
     """
     cf = closed_form_elasticities(float(sigma), float(k))
     zI, zF = float(cf["zeta_I"]), float(cf["zeta_F"])
@@ -455,29 +892,19 @@ def true_elasticities(sigma, k) -> dict:
     }
 
 
+# ---------------------------------------------------------------------------
+# main entry point
+# ---------------------------------------------------------------------------
+
+
 def simulate_panel(
     params: VerticalParams,
-    n_products: int,
-    n_countries: int,
-    years,
-    seed,
-    *,
-    goods: Sequence[str] = GOODS,
-    delta: float = 0.15,
-    dist=None,
-    dist_range: tuple[float, float] = (5.0, 20.0),
-    tariffs=None,
-    max_tariff: float = 0.2,
-    tariff_decline: float = 0.5,
-    tariff_noise: float = 0.1,
-    demand_sd: float = 0.2,
-    supply_sd: float = 0.2,
-    scale: float | None = None,
-    firms_per_cell: float = 40.0,
-    expected: bool = False,
-    return_firms: bool = False,
+    solution,
+    key,
+    config: PanelConfig | None = None,
+    **options,
 ):
-    """Simulate a product x country x year panel of import flows into country i.
+    """Simulate a product x country x year panel of import flows into country i (section 3).
 
     Implements the design of the module docstring: each cell (p, c, t) is the
     two-country model between the importer i and exporter c with
@@ -491,57 +918,47 @@ def simulate_panel(
     Parameters
     ----------
     params:
-        :class:`VerticalParams` of one industry; country i (index 0) imports,
-        country j (index 1) is the template of every exporter. Its base
-        equilibria (input trade and final-goods trade) must be valid.
-    n_products, n_countries:
-        Numbers of products p and exporting countries c.
-    years:
-        Number of years, or a sequence of distinct year labels.
-    seed:
-        ``jax.random.PRNGKey`` or int. Equal seeds give identical panels.
-    goods:
-        Goods types to simulate, a subset of ``("I", "F")``.
-    delta:
-        Distance elasticity of tau, tau_pct = dist_c^delta (1 + tariff_pct).
-    dist:
-        Distances dist_c, shape (n_countries,), each >= 1 (units in which
-        dist^delta is the distance part of the iceberg cost). Default: drawn
-        log-uniformly on ``dist_range``.
-    tariffs:
-        Ad-valorem tariffs t_pct >= 0, shape (n_products, n_countries,
-        n_years). Default: t_pct = u_pc (1 - tariff_decline x t/(T-1))
-        exp(tariff_noise e_pct - tariff_noise^2/2) with u_pc ~ U(0, max_tariff),
-        e_pct ~ N(0, 1).
-    demand_sd, supply_sd:
-        Standard deviations of the log product-year demand shifter (on B_i)
-        and of the log country-year supply shifter (on N^E_j or M^E_j).
-    scale:
-        Simulated firms per unit mass of the model's continuum. Default:
-        chosen so that the median expected number of importing firms over
-        all simulated cells is ``firms_per_cell``.
-    expected:
-        True: no firm noise; R = scale x R_model, M and n_exporters are the
-        Poisson means (non-integer).
-    return_firms:
-        Also return the firm-level DataFrame (empty when ``expected``).
+        :class:`~jaxtrade.models.vertical.params.VerticalParams` of one
+        industry; country i (index 0) imports, country j (index 1) is the
+        template of every exporter.
+    solution:
+        The base equilibria of ``params`` the cells are built on: an
+        :class:`~jaxtrade.models.vertical.solve.InputTradeEquilibrium` (needed
+        for ``goods`` "I"), a
+        :class:`~jaxtrade.models.vertical.solve.FinalTradeEquilibrium` (for
+        "F"), a tuple of both, or ``None``: what is missing is solved here
+        (``solve_input_trade(params)``, ``solve_final_trade(params)``). Given
+        equilibria are checked against ``params`` (their conditions recomputed).
+        Each must be valid.
+    key:
+        A ``jax.random`` key or an int seed (``jax.random.PRNGKey(seed)``).
+        Equal keys give identical panels.
+    config:
+        The panel's design, a :class:`PanelConfig` (default ``PanelConfig()``).
+    **options:
+        :class:`PanelConfig` fields overriding ``config`` (``n_products``,
+        ``n_countries``, ``years``, ``goods``, ``delta``, ``dist``,
+        ``dist_range``, ``tariffs``, ``max_tariff``, ``tariff_decline``,
+        ``tariff_noise``, ``demand_sd``, ``supply_sd``, ``scale``,
+        ``firms_per_cell``, ``expected``, ``return_firms``).
 
     Returns
     -------
-    DataFrame with one row per (goods, product, country, year) and columns
-    ``product, country, year, goods, tau, tariff, dist, R, M, rbar,
-    n_exporters, R_model, ln_demand_shift, ln_supply_shift``. ``R`` is the
-    sum of firm flows (model units per firm), ``M`` the number of importing
-    firms with positive imports, ``rbar = R / M`` (NaN when M = 0),
-    ``R_model`` the model's partial-equilibrium flow (model units, no firm
-    noise). ``df.attrs`` holds ``elasticities`` (:func:`true_elasticities`),
-    ``zeta_I``, ``zeta_F``, ``closed_form`` (Proposition 2 and its margin
-    decomposition), ``scale``, ``delta``, ``sigma``, ``k``, ``expected``.
+    pandas.DataFrame
+        One row per (goods, product, country, year) and columns
+        ``product, country, year, goods, tau, tariff, dist, R, M, rbar,
+        n_exporters, R_model, ln_demand_shift, ln_supply_shift``. ``R`` is the
+        sum of firm flows (model units per firm), ``M`` the number of importing
+        firms with positive imports, ``rbar = R / M`` (NaN when M = 0),
+        ``R_model`` the model's partial-equilibrium flow (model units, no firm
+        noise). ``df.attrs`` holds ``elasticities`` (:func:`true_elasticities`),
+        ``zeta_I``, ``zeta_F``, ``closed_form`` (Proposition 2 and its margin
+        decomposition), ``scale``, ``delta``, ``sigma``, ``k``, ``expected``.
 
-    With ``return_firms=True``: ``(df, firms)`` where ``firms`` has columns
-    ``product, country, year, goods, side ("importer" or "exporter"),
-    productivity, flow``; for h = F every exporter is paired with one
-    importer of the same flow and productivity.
+        With ``return_firms=True``: ``(df, firms)`` where ``firms`` has the
+        columns :data:`FIRM_COLUMNS` (``side`` is "importer" or "exporter");
+        for h = F every exporter is paired with one importer of the same flow
+        and productivity.
 
     Raises
     ------
@@ -549,200 +966,52 @@ def simulate_panel(
         For bad arguments (the message names the argument), an invalid base
         equilibrium, a cell outside the Pareto/selection regime, or too many
         firm slots (reduce ``scale`` / ``firms_per_cell``).
+
+    Examples
+    --------
+    >>> from jaxtrade.models.vertical import PanelConfig, simulate_panel, vertical_params
+    >>> cfg = PanelConfig(n_products=3, n_countries=4, years=2, goods="I", expected=True)
+    >>> df = simulate_panel(vertical_params(), None, 0, cfg)  # no firm noise: R = scale x R_model
+    >>> len(df), df.attrs["zeta_I"], bool((df["rbar"] > 0).all())
+    (24, 9.0, True)
     """
-    # ---- arguments -------------------------------------------------------
+    config = _panel_config(config, options)
     if not isinstance(params, VerticalParams):
         raise ValueError(f"params must be a VerticalParams, got {type(params).__name__}")
     if params.n_industries is not None:
         raise ValueError(f"params must describe one industry, got {params.n_industries} stacked industries")
     validate_params(params)
-    P = _positive_int(n_products, "n_products")
-    C = _positive_int(n_countries, "n_countries")
-    year_labels = _year_labels(years)
-    T = year_labels.size
-    key = _as_key(seed)
-    if isinstance(goods, str):
-        goods = (goods,)
-    goods = tuple(goods)
-    if not goods or any(g not in GOODS for g in goods) or len(set(goods)) != len(goods):
-        raise ValueError(f"goods must be a non-empty subset of {GOODS} without repeats, got {goods!r}")
-    delta = _nonneg_float(delta, "delta")
-    max_tariff = _nonneg_float(max_tariff, "max_tariff")
-    tariff_decline = _nonneg_float(tariff_decline, "tariff_decline")
-    if tariff_decline > 1.0:
-        raise ValueError(f"tariff_decline must lie in [0, 1], got {tariff_decline}")
-    tariff_noise = _nonneg_float(tariff_noise, "tariff_noise")
-    demand_sd = _nonneg_float(demand_sd, "demand_sd")
-    supply_sd = _nonneg_float(supply_sd, "supply_sd")
-    firms_per_cell = _nonneg_float(firms_per_cell, "firms_per_cell", positive=True)
-    if scale is not None:
-        scale = _nonneg_float(scale, "scale", positive=True)
-    try:
-        lo, hi = (float(v) for v in dist_range)
-    except (TypeError, ValueError):
-        raise ValueError(f"dist_range must be a pair (low, high), got {dist_range!r}") from None
-    if not (np.isfinite(lo) and np.isfinite(hi) and 1.0 <= lo <= hi):
-        raise ValueError(f"dist_range must satisfy 1 <= low <= high (finite), got {dist_range!r}")
-
-    if dist is not None:
-        dist = _array_arg(dist, (C,), "dist", lower=1.0, lower_name=">= 1 (iceberg cost dist^delta >= 1)")
-    if tariffs is not None:
-        tariffs = _array_arg(tariffs, (P, C, T), "tariffs", lower=0.0, lower_name="non-negative")
-
-    # ---- random draws (fixed key layout, whatever is passed in) ----------
-    k_design, k_firm = _split_jit(key, 2)
-    d = {n: np.asarray(v) for n, v in _design_draws(k_design, P, C, T).items()}
-    dist_c = np.exp(np.log(lo) + (np.log(hi) - np.log(lo)) * d["u_dist"]) if dist is None else dist
-    if tariffs is None:
-        trend = 1.0 - tariff_decline * (np.arange(T) / max(T - 1, 1))
-        tariff = max_tariff * d["u_tariff"] * trend[None, None, :] * np.exp(tariff_noise * d["e_tariff"] - 0.5 * tariff_noise**2)
-    else:
-        tariff = tariffs
-    ln_tau = delta * np.log(dist_c)[None, :, None] + np.log1p(tariff)  # (P, C, T)
-    n_goods_all = len(GOODS)
-    ln_b_all = demand_sd * d["e_demand"]  # (goods, P, 1, T)
-    ln_n_all = supply_sd * d["e_supply"]  # (goods, 1, C, T)
-
-    # ---- base equilibria and noise-free cells ----------------------------
+    k_design, k_firm = _split_jit(_as_key(key), 2)  # fixed key layout, whatever is simulated
+    design = _design(config, k_design)
+    eqs = _base_equilibria(params, solution, config.goods)
     s, k = float(params.sigma), float(params.k)
-    shape = (P, C, T)
-    cells = {}
-    for h in goods:
-        g = GOODS.index(h)
-        ln_b = np.broadcast_to(ln_b_all[g], shape)
-        ln_n = np.broadcast_to(ln_n_all[g], shape)
-        if h == "I":
-            eq = solve_input_trade(params)
-            if not bool(eq.valid):
-                raise ValueError("params: the base input-trade equilibrium is not valid (selection, Pareto bounds or outside good fail)")
-            base = input_cell_base(params, eq)
-            ex = {n: np.asarray(v) for n, v in input_cell_expected(ln_tau, ln_b, ln_n, base).items()}
-            bad = (
-                (ex["varphi_tilde"] <= float(base.varphi_ii)) | (ex["phi_ji"] <= float(base.phi_ii))
-                | (ex["varphi_tilde"] < float(base.varphi_min_i)) | (ex["phi_ji"] < float(base.phi_min_j))
-            )  # fmt: skip
-            rule = "varphi~*_ii > varphi*_ii (7), phi*_ji > phi*_ii (13), cutoffs above the Pareto lower bounds"
-            cut_imp, cut_exp = ex["varphi_tilde"], ex["phi_ji"]
-        else:
-            eqF = solve_final_trade(params)
-            if not bool(eqF.valid):
-                raise ValueError("params: the base final-goods-trade equilibrium is not valid (selection, Pareto bounds or outside good fail)")
-            base = final_cell_base(params, eqF)
-            ex = {n: np.asarray(v) for n, v in final_cell_expected(ln_tau, ln_b, ln_n, base).items()}
-            bad = (ex["varphi_ji"] <= float(base.varphi_jj)) | (ex["varphi_ji"] < float(base.varphi_min_j))
-            rule = "varphi*_ji > varphi*_jj (selection into exporting) and above the Pareto lower bound"
-            cut_imp = cut_exp = ex["varphi_ji"]
-        if np.any(bad):
-            idx = np.argwhere(bad)[:5].tolist()
-            raise ValueError(
-                f"goods={h!r}: {int(bad.sum())} cell(s) leave the regime {rule}, e.g. (p, c, t) = {idx} "
-                f"with tau = {np.exp(ln_tau[bad][:5]).round(4).tolist()}; raise delta or dist/dist_range, "
-                "or lower demand_sd/supply_sd, or use params whose base tau is lower"
-            )
-        cells[h] = dict(ex=ex, base=base, ln_b=ln_b, ln_n=ln_n, cut_imp=cut_imp, cut_exp=cut_exp)
-
+    cells = {h: _cells(h, params, eqs[h], design) for h in config.goods}
+    scale = config.scale
     if scale is None:
-        med = np.median(np.concatenate([cells[h]["ex"]["importers"].ravel() for h in goods]))
-        scale = firms_per_cell / float(med)
+        med = np.median(np.concatenate([cells[h].expected.importers.ravel() for h in config.goods]))
+        scale = config.firms_per_cell / float(med)
 
-    # ---- firm level -------------------------------------------------------
-    n_cells = P * C * T
-    firm_keys = _split_jit(k_firm, 4 * n_goods_all)  # per goods: counts (imp, exp), draws (imp, exp)
-    out = {}
-    firm_frames = []
-    for h in goods:
-        c = cells[h]
-        ex = c["ex"]
-        R_model = ex["R"]
-        if expected:
-            M = scale * ex["importers"]
-            n_exp = scale * ex["exporters"]
-            R = scale * R_model
+    firm_keys = _split_jit(k_firm, 4 * len(GOODS))  # per goods: counts (imp, exp), draws (imp, exp)
+    flows = {}
+    for h in config.goods:
+        g = GOODS.index(h)
+        keys = tuple(firm_keys[4 * g + r] for r in range(4))
+        if config.expected:
+            flows[h] = _expected_flows(cells[h], scale)
         else:
-            g = GOODS.index(h)
-            k_cnt_imp, k_cnt_exp, k_draw_imp, k_draw_exp = (firm_keys[4 * g + r] for r in range(4))
-            mean_exp = jnp.asarray(scale * ex["exporters"].ravel())
-            cnt_exp = np.asarray(_draw_counts_jit(k_cnt_exp, mean_exp))
-            K_exp = _slots(cnt_exp.max())
-            if K_exp * n_cells > _MAX_FIRM_SLOTS:
-                raise ValueError(
-                    f"scale: {K_exp} firm slots x {n_cells} cells exceeds {_MAX_FIRM_SLOTS}; lower scale or firms_per_cell"
-                )
-            prod_exp, mask_exp = _draw_firms_jit(k_draw_exp, jnp.asarray(cnt_exp), jnp.asarray(c["cut_exp"].ravel()), k, K_exp)
-            prod_exp, mask_exp = np.asarray(prod_exp), np.asarray(mask_exp)
-            w_exp = np.where(mask_exp, prod_exp ** (s - 1.0), 0.0)
-            demand = ex["demand"].ravel()
-            if h == "I":
-                mean_imp = jnp.asarray(scale * ex["importers"].ravel())
-                cnt_imp = np.asarray(_draw_counts_jit(k_cnt_imp, mean_imp))
-                K_imp = _slots(cnt_imp.max())
-                if K_imp * n_cells > _MAX_FIRM_SLOTS:
-                    raise ValueError(
-                        f"scale: {K_imp} firm slots x {n_cells} cells exceeds {_MAX_FIRM_SLOTS}; lower scale or firms_per_cell"
-                    )
-                prod_imp, mask_imp = _draw_firms_jit(k_draw_imp, jnp.asarray(cnt_imp), jnp.asarray(c["cut_imp"].ravel()), k, K_imp)
-                prod_imp, mask_imp = np.asarray(prod_imp), np.asarray(mask_imp)
-                w_imp = np.where(mask_imp, prod_imp ** (s - 1.0), 0.0)
-                norm = scale * float(c["base"].M_E_i) * float(c["base"].VF_dom)
-                S_exp, S_imp = w_exp.sum(axis=1), w_imp.sum(axis=1)
-                R_flat = demand * S_exp * S_imp / norm
-                flow_imp = (demand * S_exp / norm)[:, None] * w_imp  # row sums of r_xm
-                flow_exp = (demand * S_imp / norm)[:, None] * w_exp  # column sums of r_xm
-                trade = (cnt_imp > 0) & (cnt_exp > 0)
-                M_flat = np.where(trade, cnt_imp, 0)
-                n_exp_flat = np.where(trade, cnt_exp, 0)
-            else:
-                flow_exp = demand[:, None] * w_exp
-                R_flat = flow_exp.sum(axis=1)
-                prod_imp, mask_imp, flow_imp = prod_exp, mask_exp, flow_exp
-                M_flat = n_exp_flat = cnt_exp
-            M = M_flat.reshape(shape).astype(float)
-            n_exp = n_exp_flat.reshape(shape).astype(float)
-            R = R_flat.reshape(shape)
-            if return_firms:
-                pcs = np.stack(np.unravel_index(np.arange(n_cells), shape), axis=1)  # (cells, 3)
-                traded = (R_flat > 0)[:, None]  # firms of cells without trade are not importers/exporters
-                for side, prod, mask, flow in (("importer", prod_imp, mask_imp, flow_imp), ("exporter", prod_exp, mask_exp, flow_exp)):
-                    mask = mask & traded
-                    ci, _ = np.nonzero(mask)
-                    firm_frames.append(
-                        pd.DataFrame(
-                            {
-                                "product": pcs[ci, 0], "country": pcs[ci, 1], "year": year_labels[pcs[ci, 2]],
-                                "goods": h, "side": side, "productivity": prod[mask], "flow": flow[mask],
-                            }
-                        )  # fmt: skip
-                    )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rbar = np.where(M > 0, R / np.where(M > 0, M, 1.0), np.nan)
-        out[h] = dict(R=R, M=M, rbar=rbar, n_exporters=n_exp, R_model=R_model, ln_b=c["ln_b"], ln_n=c["ln_n"])
+            flows[h] = _drawn_flows(h, cells[h], keys, scale, k, s, config)
 
-    # ---- assemble ---------------------------------------------------------
-    pp, cc, tt = (a.ravel() for a in np.meshgrid(np.arange(P), np.arange(C), np.arange(T), indexing="ij"))
-    frames = []
-    for h in goods:
-        o = out[h]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "product": pp, "country": cc, "year": year_labels[tt], "goods": h,
-                    "tau": np.exp(ln_tau).ravel(), "tariff": tariff.ravel(), "dist": dist_c[cc],
-                    "R": o["R"].ravel(), "M": o["M"].ravel(), "rbar": o["rbar"].ravel(),
-                    "n_exporters": o["n_exporters"].ravel(), "R_model": o["R_model"].ravel(),
-                    "ln_demand_shift": o["ln_b"].ravel(), "ln_supply_shift": o["ln_n"].ravel(),
-                }
-            )  # fmt: skip
-        )
-    df = pd.concat(frames, ignore_index=True)
+    labels = config.year_labels
+    df = pd.concat([_goods_frame(h, design, cells[h], flows[h], labels) for h in config.goods], ignore_index=True)
     cf = closed_form_elasticities(s, k)
     el = true_elasticities(s, k)
     df.attrs.update(
         elasticities=el, zeta_I=el["I"]["R"], zeta_F=el["F"]["R"],
-        closed_form={n: float(v) for n, v in cf.items()}, scale=float(scale), delta=float(delta),
-        sigma=s, k=k, expected=bool(expected),
+        closed_form={n: float(v) for n, v in cf.items()}, scale=float(scale), delta=float(config.delta),
+        sigma=s, k=k, expected=config.expected,
     )  # fmt: skip
-    if return_firms:
-        cols = ["product", "country", "year", "goods", "side", "productivity", "flow"]
-        firms = pd.concat(firm_frames, ignore_index=True) if firm_frames else pd.DataFrame(columns=cols)
+    if config.return_firms:
+        frames = [f for h in config.goods for f in flows[h].firms]
+        firms = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(FIRM_COLUMNS))
         return df, firms
     return df

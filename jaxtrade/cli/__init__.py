@@ -1,0 +1,50 @@
+"""The ``jaxtrade`` command line: one module per command.
+
+``jaxtrade replicate`` is the main job: it runs every paper's replication on
+embedded defaults and writes a report (markdown tables and PNG figures).
+The model commands (``vertical``, ``multiproduct``, ``sunk-cost``) solve one
+model for parameters given as options; ``proximity`` runs the section-2
+pipeline of Heo & Kim (2025) on a panel file or a synthetic panel.
+Exit codes and option defaults follow :mod:`jaxtrade.cli.common`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from jaxtrade import __version__
+from jaxtrade.cli import multiproduct, proximity, replicate, sunk_cost, vertical
+
+__all__ = ["build_parser", "main"]
+
+COMMANDS = (replicate, vertical, multiproduct, proximity, sunk_cost)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="jaxtrade",
+        description="JAX solvers for quantitative trade with heterogeneous firms. "
+        "Main job: `jaxtrade replicate` writes the replication report. "
+        "Exit codes: 0 success, 1 a solver did not converge, 2 invalid input.",
+    )
+    parser.add_argument("--version", action="version", version=f"jaxtrade {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
