@@ -65,6 +65,7 @@ def worker(part: str, cfg: dict) -> dict:
     import numpy as np
 
     from jaxtrade.models import sunk_cost as sc
+    from jaxtrade.replication.ruhl import paper as ruhl_paper
 
     p = sc.ruhl_params(n_phi=cfg["n_phi"], n_kappa=cfg["n_kappa"])
     out = {"part": part, "n_phi": cfg["n_phi"], "n_kappa": cfg["n_kappa"], "backend": jax.default_backend()}
@@ -107,12 +108,12 @@ def worker(part: str, cfg: dict) -> dict:
         out.update(economies=cfg["economies"], periods=cfg["ts_periods"], drop=cfg["ts_drop"])
         if part == "timeseries":
             out.update(mean_sigma=r["mean_sigma"], mean_r2=r["mean_r2"], mean_corr=r["mean_corr"],
-                       mean_sigma_ces=r["mean_sigma_ces"], paper=sc.PAPER_TIME_SERIES)  # fmt: skip
+                       mean_sigma_ces=r["mean_sigma_ces"], paper=ruhl_paper.TIME_SERIES)  # fmt: skip
         else:
             out.update(mean_sd=r["mean_sd"], mean_autocorr=r["mean_autocorr"], se_sd=r["se_sd"],
                        se_autocorr=r["se_autocorr"], frozen_sd=r["frozen"]["sd"],
                        frozen_autocorr=r["frozen"]["autocorr"], productivity=r["productivity"],
-                       paper=sc.PAPER_TABLE1)  # fmt: skip
+                       paper=ruhl_paper.TABLE1)  # fmt: skip
     elif part == "table3":
         t0 = time.perf_counter()
         t = sc.table3(p)
@@ -122,7 +123,7 @@ def worker(part: str, cfg: dict) -> dict:
         out["s"] = time.perf_counter() - t0
         keys = ("exports_pct", "imports_to_domestic_pct", "exporting_plants_pp", "implied_sigma")
         out["table3"] = {m: {k: float(t[m][k]) for k in keys} for m in ("entry_costs", "no_entry_costs")}
-        out["paper"] = sc.PAPER_TABLE3
+        out["paper"] = ruhl_paper.TABLE3
     else:  # pragma: no cover
         raise ValueError(f"part must be one of {PARTS}, got {part!r}")
     out["peak_rss_gib"] = _rss_gib()

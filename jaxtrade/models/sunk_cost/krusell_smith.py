@@ -83,6 +83,7 @@ from jaxtrade.numerics.ces import markup
 from jaxtrade.numerics.fixed_point import value_iteration
 from jaxtrade.numerics.linalg import solve_small
 from jaxtrade.numerics.ols import ols_by_group
+from jaxtrade.progress import progress_bar
 
 __all__ = [
     "FOREIGN_OBJECTS",
@@ -695,6 +696,7 @@ def solve_loglinear(
     coef0=None,
     verbose: bool = False,
     throw: bool = True,
+    progress: bool | None = None,
 ) -> StochasticSolution:
     """The Krusell-Smith loop of Appendix 1 with log-linear rules (see the module docstring).
 
@@ -710,7 +712,8 @@ def solve_loglinear(
     also move less than ``tol``. With ``options.n_regrid`` an integer this is
     done in the first ``n_regrid`` iterations only and the grid is then fixed
     (it may then stop covering the simulated moments: ``ks.coverage``).
-    ``verbose`` prints one line per iteration.
+    ``verbose`` prints one line per iteration; ``progress`` shows a progress bar with the last coefficient
+    change and the elapsed time (default: on a terminal, :mod:`jaxtrade.progress`).
 
     Returns
     -------
@@ -745,6 +748,7 @@ def solve_loglinear(
     )
     changes: list[float] = []
     change, it, step = np.inf, 0, None
+    bar = progress_bar(max_outer, "Krusell-Smith loop (log-linear rules)", unit="iteration", progress=progress)
     for it in range(1, max_outer + 1):
         step = run(coef, nodes, v)
         finish(step.policy, throw=throw, what="sunk-cost firm value iteration on the moment grid (26)-(27)", tol=1e-10)
@@ -754,6 +758,8 @@ def solve_loglinear(
         changes.append(change)
         if verbose:
             print(_report(it, change, coef, step), flush=True)
+        bar.set_postfix_str(f"change {change:.1e} (tol {tol:g})")
+        bar.update()
         coef = coef + damping * (step.coef - coef)
         v = step.policy.v
         if options.n_regrid is None or it <= options.n_regrid:
@@ -763,6 +769,7 @@ def solve_loglinear(
                 continue
         if change < tol:
             break
+    bar.close()
     assert step is not None  # max_outer >= 1
     policy = jax.jit(lambda c, nd, v0: solve_firms_loglinear(p, c, nd, x_grid, v0, lottery=lottery, log_p_ref=lpr,
                                                               throw=False))(coef, nodes, v)  # fmt: skip

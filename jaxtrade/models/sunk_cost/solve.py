@@ -34,7 +34,7 @@ from jaxtrade.models.sunk_cost.params import SunkCostParams
 __all__ = ["DEFAULT_DAMPING", "LOGLINEAR_OPTIONS", "period_equilibrium", "solve_stochastic", "steady_state"]
 
 #: the keywords of :func:`solve_stochastic` that only the log-linear rules take
-LOGLINEAR_OPTIONS = tuple(f.name for f in dataclasses.fields(KSOptions)) + ("coef0", "verbose")
+LOGLINEAR_OPTIONS = tuple(f.name for f in dataclasses.fields(KSOptions)) + ("coef0", "verbose", "progress")
 
 #: each rule's default update weight (read from the rule solvers' signatures: 0.2 log-linear, 0.5 constant)
 DEFAULT_DAMPING: dict[str, float] = {
@@ -84,7 +84,7 @@ def solve_stochastic(
         ``rule="loglinear"`` only: the fields of
         :class:`~jaxtrade.models.sunk_cost.krusell_smith.KSOptions`
         (``export_rule``, ``n_m``, ``n_x``, ``grid_margin``, ``n_regrid``,
-        ``symmetric``), ``coef0`` and ``verbose`` (:data:`LOGLINEAR_OPTIONS`).
+        ``symmetric``), ``coef0``, ``verbose`` and ``progress`` (:data:`LOGLINEAR_OPTIONS`).
 
     Returns
     -------
@@ -109,5 +109,5 @@ def solve_stochastic(
         if loglinear_options:
             raise ValueError(f"options {sorted(loglinear_options)} apply only to rule='loglinear'")
         return solve_constant(p, **loop)
-    extra = {k: loglinear_options.pop(k) for k in ("coef0", "verbose") if k in loglinear_options}
+    extra = {k: loglinear_options.pop(k) for k in ("coef0", "verbose", "progress") if k in loglinear_options}
     return solve_loglinear(p, options=KSOptions(**loglinear_options), **extra, **loop)
