@@ -109,7 +109,9 @@ def test_no_import_circles():
 # (importer prefix, forbidden imported prefixes)
 LAYERS = [
     ("jaxtrade.numerics", ("jaxtrade.models", "jaxtrade.empirics", "jaxtrade.replication", "jaxtrade.cli",
-                           "jaxtrade.reporting", "jaxtrade.datasets")),
+                           "jaxtrade.reporting", "jaxtrade.datasets", "jaxtrade.estimation")),
+    ("jaxtrade.estimation", ("jaxtrade.models", "jaxtrade.empirics", "jaxtrade.replication", "jaxtrade.cli",
+                             "jaxtrade.reporting", "jaxtrade.datasets")),
     ("jaxtrade.models", ("jaxtrade.empirics", "jaxtrade.replication", "jaxtrade.cli", "jaxtrade.reporting",
                          "jaxtrade.datasets")),
     ("jaxtrade.empirics", ("jaxtrade.models", "jaxtrade.replication", "jaxtrade.cli", "jaxtrade.datasets")),
@@ -190,12 +192,13 @@ def test_declared_dependencies_are_used_and_imports_declared():
 
 
 SOLVER_PACKAGES = ["jaxtrade.numerics", "jaxtrade.models.vertical", "jaxtrade.models.multiproduct",
-                   "jaxtrade.models.sunk_cost", "jaxtrade.empirics.fixest"]  # fmt: skip
+                   "jaxtrade.models.sunk_cost", "jaxtrade.empirics.fixest", "jaxtrade.estimation"]  # fmt: skip
 # public names that solve something but do not start with "solve"
 OTHER_SOLVERS = {"newton_root", "fixed_point", "value_iteration", "stationary_distribution",
                  "stationary_distribution_markov", "steady_state", "period_equilibrium", "stationary_mass",
                  "partial_trade_elasticities", "tariff_removal", "table3", "time_series_experiment",
-                 "output_moments", "feols", "fepois", "demean", "demean_sharded"}  # fmt: skip
+                 "output_moments", "feols", "fepois", "demean", "demean_sharded", "estimate", "calibrate",
+                 "levenberg_marquardt", "adam_lbfgs", "fit_product_bounds"}  # fmt: skip
 # direct (non-iterative) computations named solve_*: nothing to converge
 NOT_ITERATIVE = {"solve_small"}
 

@@ -384,10 +384,12 @@ def test_moments_by_brute_force_transition(eq_standard):
     for zi in range(nz):
         for i in range(n1):
             J[i] += mu[zi, i] * s[zi] * prob[zi, i]
-    m = table5_moments(eq)
+    m = table5_moments(eq)  # product rates among multiproduct firms that stay multiproduct (j >= 2)
     mp = J[2:]
-    add = sum(mp[a, b] for a in range(mp.shape[0]) for b in range(n1) if b > a + 2) / mp.sum()
+    add = sum(mp[a, b] for a in range(mp.shape[0]) for b in range(n1) if b > a + 2) / mp[:, 2:].sum()
     assert float(m["product_add_rate"]) == pytest.approx(add, rel=1e-12)
+    old = table5_moments(eq, product_rates="mp_survivors")  # among all surviving multiproduct firms
+    assert float(old["product_add_rate"]) == pytest.approx(add * mp[:, 2:].sum() / mp.sum(), rel=1e-12)
     assert float(m["exporter_survival"]) == pytest.approx(J[1:, 1:].sum() / J[1:].sum(), rel=1e-12)
     assert float(m["mpef_to_nx"]) == pytest.approx(mp[:, 0].sum() / mp.sum(), rel=1e-12)
 
@@ -451,7 +453,7 @@ def test_agrees_with_numpy_reference(smoothing):
     for name in ("A", "W", "D", "c", "gamma_E"):
         assert float(getattr(eq, name)) == pytest.approx(r[name], rel=1e-8), name
     np.testing.assert_allclose(np.asarray(eq.mu), r["mu"], rtol=0, atol=1e-8)
-    m = table5_moments(eq)
+    m = table5_moments(eq, product_rates="mp_survivors", entrant_gap="incumbent_log")  # the reference's readings
     for k in TABLE5_NAMES:
         assert float(m[k]) == pytest.approx(r["moments"][k], abs=1e-8), k
 
@@ -466,7 +468,7 @@ def test_simulated_panel_matches_stationary_moments():
     exp = df["products_exported"] >= 1
     assert exp.mean() == pytest.approx(m["exporter_share"], abs=0.01)
     assert df["survives"].mean() == pytest.approx(m["industry_survival"], abs=0.01)
-    mp = (df["products_exported"] >= 2) & df["survives"]
+    mp = (df["products_exported"] >= 2) & df["survives"] & (df["next_products_exported"] >= 2)  # MP stayers
     add = (df["next_products_exported"][mp] > df["products_exported"][mp]).mean()
     assert add == pytest.approx(m["product_add_rate"], abs=0.03)
     c = candidate_panel(eq, df)

@@ -12,9 +12,14 @@ market clearing close two symmetric countries (eqs. 21-26).
 * :mod:`~jaxtrade.models.multiproduct.solve`: the stationary general
   equilibrium, one parameter vector or a sharded batch;
 * :mod:`~jaxtrade.models.multiproduct.simulate`: simulated firm panels;
-* :mod:`~jaxtrade.models.multiproduct.moments`: Table 5 and other moments;
+* :mod:`~jaxtrade.models.multiproduct.moments`: Table 5 and other moments
+  (``product_rates=`` and ``entrant_gap=`` choose the readings);
+* :mod:`~jaxtrade.models.multiproduct.product_space`: product-grid bounds
+  fitted to an expenditure-share range (section 6);
 * :mod:`~jaxtrade.models.multiproduct.dynamics`: eq. (32) thresholds and
-  new-exporter dynamics (section 5, Figures 4-6).
+  new-exporter dynamics (section 5, Figures 4-6);
+* :mod:`~jaxtrade.models.multiproduct.calibration`: the calibration of eq. (28)
+  on :mod:`jaxtrade.estimation` (Tables 4-5) and the stored calibration.
 
 Examples
 --------
@@ -31,6 +36,16 @@ True
 True
 """
 
+from jaxtrade.models.multiproduct.calibration import BOUNDS as BOUNDS
+from jaxtrade.models.multiproduct.calibration import FREE as FREE
+from jaxtrade.models.multiproduct.calibration import IDENTITIES as IDENTITIES
+from jaxtrade.models.multiproduct.calibration import MATCH_TOL as MATCH_TOL
+from jaxtrade.models.multiproduct.calibration import SMOOTHING_PATH as SMOOTHING_PATH
+from jaxtrade.models.multiproduct.calibration import TARGETS as TARGETS
+from jaxtrade.models.multiproduct.calibration import calibrate as calibrate
+from jaxtrade.models.multiproduct.calibration import calibration_problem as calibration_problem
+from jaxtrade.models.multiproduct.calibration import calibration_stages as calibration_stages
+from jaxtrade.models.multiproduct.calibration import stored_calibration as stored_calibration
 from jaxtrade.models.multiproduct.dynamics import ALWAYS as ALWAYS
 from jaxtrade.models.multiproduct.dynamics import CROSSING as CROSSING
 from jaxtrade.models.multiproduct.dynamics import NEVER as NEVER
@@ -61,12 +76,17 @@ from jaxtrade.models.multiproduct.firm import product_grid as product_grid
 from jaxtrade.models.multiproduct.firm import profit_w as profit_w
 from jaxtrade.models.multiproduct.firm import solve_bellman as solve_bellman
 from jaxtrade.models.multiproduct.firm import stationary_mass as stationary_mass
+from jaxtrade.models.multiproduct.moments import ENTRANT_GAPS as ENTRANT_GAPS
+from jaxtrade.models.multiproduct.moments import PRODUCT_RATES as PRODUCT_RATES
 from jaxtrade.models.multiproduct.moments import TABLE5_DATA as TABLE5_DATA
 from jaxtrade.models.multiproduct.moments import TABLE5_LABELS as TABLE5_LABELS
 from jaxtrade.models.multiproduct.moments import TABLE5_NAMES as TABLE5_NAMES
+from jaxtrade.models.multiproduct.moments import EntrantGap as EntrantGap
+from jaxtrade.models.multiproduct.moments import ProductRates as ProductRates
 from jaxtrade.models.multiproduct.moments import extra_moments as extra_moments
 from jaxtrade.models.multiproduct.moments import moment_vector as moment_vector
 from jaxtrade.models.multiproduct.moments import table5_moments as table5_moments
+from jaxtrade.models.multiproduct.moments import transition_mass as transition_mass
 from jaxtrade.models.multiproduct.params import PRESETS as PRESETS
 from jaxtrade.models.multiproduct.params import RULES as RULES
 from jaxtrade.models.multiproduct.params import MultiproductParams as MultiproductParams
@@ -74,6 +94,10 @@ from jaxtrade.models.multiproduct.params import npg_params as npg_params
 from jaxtrade.models.multiproduct.params import preset as preset
 from jaxtrade.models.multiproduct.params import standard_params as standard_params
 from jaxtrade.models.multiproduct.params import validate_params as validate_params
+from jaxtrade.models.multiproduct.product_space import PAPER_SHARE_RANGE as PAPER_SHARE_RANGE
+from jaxtrade.models.multiproduct.product_space import ProductBoundsFit as ProductBoundsFit
+from jaxtrade.models.multiproduct.product_space import expenditure_share_range as expenditure_share_range
+from jaxtrade.models.multiproduct.product_space import fit_product_bounds as fit_product_bounds
 from jaxtrade.models.multiproduct.simulate import candidate_panel as candidate_panel
 from jaxtrade.models.multiproduct.simulate import simulate_panel as simulate_panel
 from jaxtrade.models.multiproduct.simulate import simulate_states as simulate_states
@@ -103,9 +127,15 @@ __all__ = [
     "simulate_panel", "simulate_states", "candidate_panel",
     # moments (moments.py)
     "TABLE5_DATA", "TABLE5_LABELS", "TABLE5_NAMES", "table5_moments", "extra_moments", "moment_vector",
+    "transition_mass", "ProductRates", "PRODUCT_RATES", "EntrantGap", "ENTRANT_GAPS",
+    # product-grid bounds (product_space.py)
+    "fit_product_bounds", "ProductBoundsFit", "expenditure_share_range", "PAPER_SHARE_RANGE",
     # section 5 (dynamics.py)
     "add_drop_thresholds", "pairwise_thresholds", "proximity_thresholds", "new_exporter_dynamics",
     "dynamics_summary", "choice_value_gaps", "productivity_normalization", "figure_portfolio",
     "AddDropThresholds", "PairwiseThresholds", "ProximityThresholds", "NewExporterDynamics",
     "CROSSING", "ALWAYS", "NEVER", "NOT_APPLICABLE",
+    # calibration (calibrate.py)
+    "calibrate", "calibration_problem", "calibration_stages", "stored_calibration", "FREE", "TARGETS", "BOUNDS",
+    "IDENTITIES", "SMOOTHING_PATH", "MATCH_TOL",
 ]  # fmt: skip
