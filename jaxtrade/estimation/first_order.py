@@ -57,7 +57,7 @@ def _loss_fn(problem: MomentProblem):
 
 def _steps(problem: MomentProblem):
     """Jitted Adam and L-BFGS steps (data and weights are arguments: shared by ``with_data`` copies)."""
-    cache = problem.__dict__.setdefault("_first_order_steps", {})
+    cache = problem.kernel_cache("first_order")
     if not cache:
         loss = _loss_fn(problem)
         vg = jax.value_and_grad(loss)

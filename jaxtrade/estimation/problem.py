@@ -29,7 +29,6 @@ Examples
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -115,6 +114,10 @@ def _weights(weights, cov: np.ndarray | None, n: int) -> np.ndarray:
     if not np.allclose(w, w.T, rtol=1e-10, atol=1e-14) or np.linalg.eigvalsh(w).min() <= 0:
         raise ValueError("weights must be symmetric positive definite")
     return w
+
+
+# compiled kernels per MomentProblem.kernel_key (bounded: one entry per model, grid and parameter set)
+_KERNELS: dict[tuple, dict[str, Any]] = {}
 
 
 def _check_data(targets: Sequence[str], data: Mapping[str, float]) -> None:
@@ -269,24 +272,52 @@ class MomentProblem:
         """``(moments, ok)`` at unconstrained ``u`` (traceable; the kernels below jit it)."""
         return self.moment_values(self.space.to_natural(u), fixed)
 
-    @functools.cached_property
+    @property
+    def kernel_key(self) -> tuple:
+        """What the compiled kernels depend on: the moment function, the parameters and the moment names.
+
+        Problems with equal keys (e.g. the same model on the same grid with other data or fixed values)
+        share their compiled kernels.
+        """
+        return (self.moment_fn, self.space.parameters, self.moment_names)
+
+    @property
+    def _kernels(self) -> dict[str, Any]:
+        try:
+            key = self.kernel_key
+            hash(key)
+        except TypeError:  # an unhashable moment function: kernels of this problem only
+            return self.__dict__.setdefault("_own_kernels", {})
+        return _KERNELS.setdefault(key, {})
+
+    def kernel_cache(self, name: str) -> dict[Any, Any]:
+        """A named cache of compiled kernels shared by problems with the same :attr:`kernel_key`."""
+        return self._kernels.setdefault(name, {})
+
+    @property
     def evaluate(self) -> Callable:
         """``evaluate(u, fixed) -> (moments, ok)`` (jitted) at unconstrained ``u``."""
-        return jax.jit(self.moments_at)
+        k = self._kernels
+        if "evaluate" not in k:
+            k["evaluate"] = jax.jit(self.moments_at)
+        return k["evaluate"]
 
-    @functools.cached_property
+    @property
     def linearize(self) -> Callable:
         """``linearize(u, fixed) -> (moments, ok, d moments / d u)`` (jitted, forward mode)."""
+        k = self._kernels
+        if "linearize" not in k:
 
-        def f(u, fixed):
-            m, ok = self.moments_at(u, fixed)
-            return m, (m, ok)
+            def f(u, fixed):
+                m, ok = self.moments_at(u, fixed)
+                return m, (m, ok)
 
-        def lin(u, fixed):
-            jac, (m, ok) = jax.jacfwd(f, has_aux=True)(u, fixed)
-            return m, ok & jnp.all(jnp.isfinite(jac)), jac
+            def lin(u, fixed):
+                jac, (m, ok) = jax.jacfwd(f, has_aux=True)(u, fixed)
+                return m, ok & jnp.all(jnp.isfinite(jac)), jac
 
-        return jax.jit(lin)
+            k["linearize"] = jax.jit(lin)
+        return k["linearize"]
 
     def loss(self, moments) -> float:
         """F = r' W r at a moment vector (all ``moment_names``)."""
@@ -298,7 +329,7 @@ class MomentProblem:
         return np.asarray(self.space.to_natural(jnp.asarray(u, dtype=float)))
 
     def _batched(self, mesh, method: str) -> Callable:
-        cache = self.__dict__.setdefault("_batched_cache", {})
+        cache = self.kernel_cache("batched")
         key = (mesh, method)
         if key not in cache:
 

@@ -46,8 +46,6 @@ import pathlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import jax.numpy as jnp
-
 from jaxtrade.estimation import Estimate, Identity, MomentProblem, Multistart, Parameter, Stage, estimate
 from jaxtrade.models.multiproduct.moments import TABLE5_DATA, TABLE5_NAMES, moment_vector
 from jaxtrade.models.multiproduct.params import MultiproductParams, preset
@@ -66,6 +64,7 @@ __all__ = [
     "calibration_stages",
     "stored_calibration",
     "STORED_CALIBRATION_PATH",
+    "TableFiveMoments",
 ]
 
 #: Estimated parameters per preset (section 4; NPG: "we only re-estimate parameters related to the fixed cost")
@@ -99,6 +98,30 @@ INFERENCE_SMOOTHING = 1e-3
 MATCH_TOL = 0.005
 
 STORED_CALIBRATION_PATH = pathlib.Path(__file__).with_name("calibrated.json")
+
+
+@dataclasses.dataclass(frozen=True)
+class TableFiveMoments:
+    """The moment function of the calibration: parameters (a dict of every array field) -> Table 5 moments.
+
+    A frozen dataclass of the static choices (grid sizes, cost form, moment
+    readings, solver tolerances), so two calibration problems on the same
+    grid are equal and share their compiled kernels; every array parameter,
+    estimated or fixed, arrives in the dict (changing a fixed value, e.g. the
+    taste-shock scale of a stage, recompiles nothing). ``ok`` is the
+    equilibrium's ``info.converged`` (the parameter rules included).
+    """
+
+    n_z: int
+    n_products: int
+    cost_form: Any
+    moment_options: tuple = ()
+    solver_options: tuple = ()
+
+    def __call__(self, values: dict[str, Any]):
+        p = MultiproductParams(**values, n_z=self.n_z, n_products=self.n_products, cost_form=self.cost_form)
+        eq = solve_equilibrium(p, **{**dict(self.solver_options), "throw": False})
+        return moment_vector(eq, **dict(self.moment_options)), eq.info.converged
 
 
 def calibration_problem(
@@ -148,20 +171,21 @@ def calibration_problem(
     missing = [f for f in free if f not in box]
     if missing:
         raise ValueError(f"bounds must be given for the free parameters {missing}")
-    opts: dict[str, Any] = dict(moment_options or {})
-    solve_opts = {**(solver_options or {}), "throw": False}
-
-    def moments(values: dict[str, Any]):
-        p = dataclasses.replace(base, **values)  # rules are folded into eq.info (throw=False)
-        eq = solve_equilibrium(p, **solve_opts)
-        return moment_vector(eq, **opts), eq.info.converged
-
+    moments = TableFiveMoments(
+        n_z=base.n_z,
+        n_products=base.n_products,
+        cost_form=base.cost_form,
+        moment_options=tuple(sorted((moment_options or {}).items())),
+        solver_options=tuple(sorted((solver_options or {}).items())),
+    )
+    fixed = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)
+             if not f.metadata.get("static", False) and f.name not in free}  # fmt: skip
     return MomentProblem(
         moments,
         dict(TABLE5_DATA if data is None else data),
         targets,
         [Parameter(f, *box[f]) for f in free],
-        fixed={"smoothing": jnp.asarray(base.smoothing)},
+        fixed=fixed,
         moment_names=TABLE5_NAMES,
         weights=weights,
         moments_cov=moments_cov,
