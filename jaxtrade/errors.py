@@ -101,6 +101,21 @@ class SolverInfo(eqx.Module):
     converged: jax.Array
     result: RESULTS
 
+    def __repr__(self) -> str:
+        """The numbers (not ``i32[]`` shapes): ``SolverInfo(iterations=7, residual=2.1e-13, converged=True, ...)``.
+
+        Under a trace (abstract values) the field shapes are shown instead.
+        """
+        leaves = (self.iterations, self.residual, self.converged, self.result._value)
+        if any(isinstance(x, jax.core.Tracer) for x in leaves):
+            return f"SolverInfo(iterations={self.iterations}, residual={self.residual}, converged={self.converged})"
+        it, res, conv = (np.asarray(x) for x in leaves[:3])
+        if it.ndim == 0:
+            return (f"SolverInfo(iterations={int(it)}, residual={float(res):.3g}, converged={bool(conv)}, "
+                    f"reason={self.reason!r})")  # fmt: skip
+        return (f"SolverInfo(iterations={it.tolist()}, residual={np.array2string(res, precision=3)}, "
+                f"converged={conv.tolist()}, reason={self.reason!r})")  # fmt: skip
+
     @property
     def reason(self) -> str | list[str]:
         """Why the solve stopped: ``""`` on success, else the :class:`RESULTS` message.

@@ -89,3 +89,17 @@ def test_rules_name_the_field_the_rule_and_the_value():
     assert float(jax.jit(lambda a: enforce(_P(a, 2.0), RULES, traced="skip").a)(-1.0)) == -1.0
     flags = jax.vmap(lambda a: rules_hold(_P(a, 2.0), RULES))(jnp.array([1.0, -1.0, 3.0]))
     assert flags.tolist() == [True, False, False]
+
+
+def test_solver_info_prints_its_numbers():
+    """``print(eq.info)`` shows values, not ``i32[]`` shapes (issue 15); batched infos show one per lane."""
+    import jax
+    import jax.numpy as jnp
+
+    from jaxtrade.errors import solver_info
+
+    info = solver_info(jnp.asarray(7), jnp.asarray(2.5e-13), 1e-10)
+    assert repr(info) == "SolverInfo(iterations=7, residual=2.5e-13, converged=True, reason='')"
+    batch = jax.vmap(lambda r: solver_info(jnp.asarray(3), r, 1e-10))(jnp.array([1e-12, 1.0]))
+    text = repr(batch)
+    assert "converged=[True, False]" in text and "iteration limit" in text and "i32[" not in text

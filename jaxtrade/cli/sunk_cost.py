@@ -20,6 +20,7 @@ import numpy as np
 from jaxtrade.cli.common import default_of, print_json, run_guarded
 from jaxtrade.models import sunk_cost as sc
 from jaxtrade.replication.ruhl import paper, tables
+from jaxtrade.reporting import DASH
 
 __all__ = ["add_parser", "params_from_args"]
 
@@ -123,6 +124,18 @@ def params_from_args(args) -> sc.SunkCostParams:
     return p
 
 
+def _paper_note(args) -> str:
+    """Empty when the paper's values belong to this run's experiment; else why none are shown.
+
+    Ruhl's tables are for the calibrated tariff (``ruhl_params``' default); grid sizes and the labour
+    re-calibration are numerical choices and keep the experiment.
+    """
+    paper_tau = default_of(sc.ruhl_params, "tau")
+    if float(args.tau) != float(paper_tau):
+        return f"no paper values: the paper's experiment has tau = {paper_tau}, this run tau = {args.tau}"
+    return ""
+
+
 def _emit(obj, args, lines) -> None:
     if args.json:
         print_json(obj)
@@ -137,14 +150,19 @@ def _steady_state(args) -> None:
             "trade_output_before", "exporter_share_before")  # fmt: skip
     out: dict[str, Any] = {m: {k: t[m][k] for k in keys} for m in ("entry_costs", "no_entry_costs")}
     out["L"] = float(p.L)
-    out["paper"] = paper.TABLE3
+    note = _paper_note(args)
+    out["paper"] = None if note else paper.TABLE3
     lines = [f"{'Table 3':28s} {'entry costs':>12s} {'paper':>8s} {'no entry':>10s} {'paper':>8s}"]
     paper_key = {"exports_pct": "exports_pct", "imports_to_domestic_pct": "imports_to_domestic_pct",
                  "exporting_plants_pp": "exporting_plants", "implied_sigma": "implied_sigma"}  # fmt: skip
+    if note:
+        out["paper_note"] = note
     for k in keys:
-        pp = paper.TABLE3.get(paper_key.get(k, ""), ("", ""))
+        pp = (DASH, DASH) if note else paper.TABLE3.get(paper_key.get(k, ""), ("", ""))
         lines.append(f"{k:28s} {out['entry_costs'][k]:12.4f} {str(pp[0]):>8s} {out['no_entry_costs'][k]:10.4f} "
                      f"{str(pp[1]):>8s}")  # fmt: skip
+    if note:
+        lines.append(note)
     _emit(out, args, lines)
 
 
@@ -175,12 +193,18 @@ def _krusell_smith(args) -> None:
         _emit(out, args, lines)
         return
     ks = sol.ks
+    note = _paper_note(args)
+
+    def theirs(value, fmt: str) -> str:
+        return f"{DASH:>9s}" if note else format(value, fmt)
+
     pc, pr2, psst = np.asarray(ks.paper_coef), np.asarray(ks.paper_r2), np.asarray(ks.paper_sst)
     objects = list(sc.KS_PAPER_OBJECTS)
     out.update(
         objects=list(sc.KS_OBJECTS), coefficients=np.asarray(ks.coef).tolist(), r2=np.asarray(ks.r2).tolist(),
         paper_objects=objects, paper_object_coefficients=pc.tolist(), paper_object_r2=pr2.tolist(),
-        paper_object_sst=psst.tolist(), paper={"coefficients": paper.KS_COEF, "r2": paper.KS_R2, "sst": paper.KS_SST},
+        paper_object_sst=psst.tolist(),
+        paper=None if note else {"coefficients": paper.KS_COEF, "r2": paper.KS_R2, "sst": paper.KS_SST},
         moment_grid=np.asarray(ks.nodes).tolist(), grid_coverage=float(ks.coverage),
         log_m_mean=np.asarray(ks.log_m_mean).tolist(), log_m_std=np.asarray(ks.log_m_std).tolist(),
     )  # fmt: skip
@@ -192,10 +216,17 @@ def _krusell_smith(args) -> None:
         for a in range(3):
             lines.append(
                 f"a{a + 1} {name:10s}"
-                + "".join(f"{pc[k, s, a]:10.3f}{paper.KS_COEF[o][s][a]:9.3f}" for k, o in enumerate(objects))
+                + "".join(f"{pc[k, s, a]:10.3f}{theirs(paper.KS_COEF[o][s][a], '9.3f')}" for k, o in enumerate(objects))
             )
-    lines.append(f"{'SST':14s}" + "".join(f"{psst[k]:10.1e}{paper.KS_SST[o]:9.1e}" for k, o in enumerate(objects)))
-    lines.append(f"{'R2':14s}" + "".join(f"{pr2[k]:10.3f}{paper.KS_R2[o]:9.3f}" for k, o in enumerate(objects)))
+    lines.append(
+        f"{'SST':14s}" + "".join(f"{psst[k]:10.1e}{theirs(paper.KS_SST[o], '9.1e')}" for k, o in enumerate(objects))
+    )
+    lines.append(
+        f"{'R2':14s}" + "".join(f"{pr2[k]:10.3f}{theirs(paper.KS_R2[o], '9.3f')}" for k, o in enumerate(objects))
+    )
+    if note:
+        out["paper_note"] = note
+        lines.append(note)
     lines.append(
         "the firms' own rules (own-wage units): R2 "
         + ", ".join(f"{o} {r:.4f}" for o, r in zip(sc.KS_OBJECTS, out["r2"], strict=True))
@@ -210,13 +241,18 @@ def _time_series(args) -> None:
         k: r[k] for k in ("mean_sigma", "mean_r2", "mean_alpha", "mean_corr", "mean_sigma_ces", "corr_example")
     }
     out["rule"] = sol.rule
-    out["paper"] = paper.TIME_SERIES
+    note = _paper_note(args)
+    out["paper"] = None if note else paper.TIME_SERIES
     lines = [f"forecasting rules: {sol.rule}"] + [
         f"{k:16s} {v:.4f}" for k, v in out.items() if k not in ("paper", "rule")
     ]
     pt = paper.TIME_SERIES
-    lines.append(f"paper (section 6.1): mean sigma {pt['mean_sigma']}, mean R2 {pt['mean_r2']}, "
-                 f"Laspeyres-CES correlation {pt['laspeyres_ces_corr']}")  # fmt: skip
+    if note:
+        out["paper_note"] = note
+        lines.append(note)
+    else:
+        lines.append(f"paper (section 6.1): mean sigma {pt['mean_sigma']}, mean R2 {pt['mean_r2']}, "
+                     f"Laspeyres-CES correlation {pt['laspeyres_ces_corr']}")  # fmt: skip
     _emit(out, args, lines)
 
 
@@ -227,5 +263,6 @@ def _business_cycle(args) -> None:
     out: dict[str, Any] = {k: m[k] for k in ("mean_sd", "mean_autocorr", "se_sd", "se_autocorr", "measure", "detrend", "n_economies",
                              "periods")}  # fmt: skip
     out["frozen"] = {k: m["frozen"][k] for k in ("sd", "autocorr")}
+    # Table 1's paper values are data moments (targets), comparable at any tariff
     out["productivity"], out["paper"], out["rule"] = m["productivity"], paper.TABLE1, sol.rule
     _emit(out, args, [tables.table1(p, m).to_string(index=False)])

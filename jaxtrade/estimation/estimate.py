@@ -88,7 +88,7 @@ class StageResult:
     seconds: float
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Estimate:
     """A minimum-distance estimate.
 
@@ -118,6 +118,11 @@ class Estimate:
     fixed: dict[str, Any]
     seconds: float
     evaluations: int
+
+    def __repr__(self) -> str:
+        theta = ", ".join(f"{k}={v:.6g}" for k, v in self.theta.items())
+        return (f"Estimate({theta}; loss={self.loss:.3g}, converged={self.converged}, stages={len(self.stages)}, "
+                f"evaluations={self.evaluations}, seconds={self.seconds:.1f})")  # fmt: skip
 
     @property
     def converged(self) -> bool:

@@ -77,3 +77,16 @@ def test_entry_cost_units_option_reaches_the_parameters():
     assert params_from_args(args).entry_cost_units == "effective_labor"
     args = parser.parse_args(["sunk-cost", "steady-state", "--n-phi", "10", "--n-kappa", "10"])
     assert params_from_args(args).entry_cost_units == "labor"
+
+
+def test_paper_values_only_beside_the_papers_experiment(capsys):
+    """The paper's Table 3 is for its own tariff: another --tau prints no paper column (issue 15)."""
+    argv = ["sunk-cost", "steady-state", "--n-phi", "20", "--n-kappa", "20"]
+    rc, out = _run([*argv, "--json"], capsys)
+    d = json.loads(out.out)
+    assert rc == 0 and d["paper"] is not None and "paper_note" not in d
+    rc, out = _run([*argv, "--tau", "0.10", "--json"], capsys)
+    d = json.loads(out.out)
+    assert rc == 0 and d["paper"] is None and "tau = 0.1" in d["paper_note"]
+    rc, out = _run([*argv, "--tau", "0.10"], capsys)
+    assert "no paper values" in out.out and "23.39" not in out.out
