@@ -338,8 +338,6 @@ def estimate(
         )  # fmt: skip
         evaluations += multistart.n_samples + sum(int(r.state.evaluations) for r in ms_runs)
         u = np.asarray(ms_result.ends[ms_result.best])
-    elif state["multistart"] is not None and done:
-        u = np.asarray(problem.space.to_unconstrained(done[-1].theta))
     if done:
         optimized = [s for s in done if s.kind == "optimize"]
         u = np.asarray(problem.space.to_unconstrained(optimized[-1].theta if optimized else done[-1].theta))
