@@ -348,11 +348,12 @@ def estimate(
         fixed = problem.with_fixed(**stage.fixed)
         t_stage = time.perf_counter()
         if stage.kind == "evaluate":
-            m, ok, jac = (np.asarray(x) for x in problem.linearize(u, fixed))
+            m, ok = (np.asarray(x) for x in problem.evaluate(u, fixed))  # moments only: no Jacobian is used
             evaluations += 1
             r = m[problem.target_index] - problem.data_vector
             info = run_info(0, float(np.max(np.abs(r))), RESULTS.successful if bool(ok) else RESULTS.inner_failed)
-            res = LMResult(u, m, jac, problem.loss(m), info, LMState(u, 0.0, 0.0, 0, 1), [])
+            no_jacobian = np.full((m.size, u.size), np.nan)
+            res = LMResult(u, m, no_jacobian, problem.loss(m), info, LMState(u, 0.0, 0.0, 0, 1), [])
         else:
             running = state["running"] if state["running"] and state["running"]["stage"] == i else None
 

@@ -242,7 +242,9 @@ class MomentProblem:
         """The same problem with other data moments (and covariance), sharing the compiled kernels.
 
         The kernels (moments, Jacobian, batches, first-order steps) do not depend on the data, so
-        re-estimating on perturbed or bootstrapped data moments compiles nothing new.
+        re-estimating on perturbed or bootstrapped data moments compiles nothing new. The weighting
+        matrix stays the one the problem was built with (also for ``weights="diagonal"``); a new
+        ``moments_cov`` changes the standard errors only.
         """
         new = copy.copy(self)
         _check_data(self.targets, data)
