@@ -19,7 +19,11 @@ market clearing close two symmetric countries (eqs. 21-26).
 * :mod:`~jaxtrade.models.multiproduct.dynamics`: eq. (32) thresholds and
   new-exporter dynamics (section 5, Figures 4-6);
 * :mod:`~jaxtrade.models.multiproduct.calibration`: the calibration of eq. (28)
-  on :mod:`jaxtrade.estimation` (Tables 4-5) and the stored calibration.
+  on :mod:`jaxtrade.estimation` (Tables 4-5) and the stored calibration;
+* :mod:`~jaxtrade.models.multiproduct.transition`: perfect-foresight transitions
+  after tariff changes, solved in sequence space (fake-news Jacobian by autodiff);
+* :mod:`~jaxtrade.models.multiproduct.policy`: tariff schedules (eqs. 35-36),
+  welfare (CEV), Tables 7-8, and differentiable welfare (section 6).
 
 Examples
 --------
@@ -94,6 +98,21 @@ from jaxtrade.models.multiproduct.params import npg_params as npg_params
 from jaxtrade.models.multiproduct.params import preset as preset
 from jaxtrade.models.multiproduct.params import standard_params as standard_params
 from jaxtrade.models.multiproduct.params import validate_params as validate_params
+from jaxtrade.models.multiproduct.policy import EXPERIMENTS as EXPERIMENTS
+from jaxtrade.models.multiproduct.policy import SCHEDULES as SCHEDULES
+from jaxtrade.models.multiproduct.policy import OptimalSchedule as OptimalSchedule
+from jaxtrade.models.multiproduct.policy import PolicyResult as PolicyResult
+from jaxtrade.models.multiproduct.policy import Welfare as Welfare
+from jaxtrade.models.multiproduct.policy import cev_gradient as cev_gradient
+from jaxtrade.models.multiproduct.policy import expenditure_shares as expenditure_shares
+from jaxtrade.models.multiproduct.policy import optimal_schedule as optimal_schedule
+from jaxtrade.models.multiproduct.policy import policy_experiment as policy_experiment
+from jaxtrade.models.multiproduct.policy import policy_tables as policy_tables
+from jaxtrade.models.multiproduct.policy import project_weighted_average as project_weighted_average
+from jaxtrade.models.multiproduct.policy import schedule_for as schedule_for
+from jaxtrade.models.multiproduct.policy import tariff_schedule as tariff_schedule
+from jaxtrade.models.multiproduct.policy import transition_cev as transition_cev
+from jaxtrade.models.multiproduct.policy import welfare as welfare
 from jaxtrade.models.multiproduct.product_space import PAPER_SHARE_RANGE as PAPER_SHARE_RANGE
 from jaxtrade.models.multiproduct.product_space import ProductBoundsFit as ProductBoundsFit
 from jaxtrade.models.multiproduct.product_space import expenditure_share_range as expenditure_share_range
@@ -112,6 +131,14 @@ from jaxtrade.models.multiproduct.solve import solve_equilibrium as solve_equili
 from jaxtrade.models.multiproduct.solve import solve_equilibrium_batch as solve_equilibrium_batch
 from jaxtrade.models.multiproduct.solve import stack_params as stack_params
 from jaxtrade.models.multiproduct.solve import unstack_params as unstack_params
+from jaxtrade.models.multiproduct.transition import SequenceJacobian as SequenceJacobian
+from jaxtrade.models.multiproduct.transition import Transition as Transition
+from jaxtrade.models.multiproduct.transition import evaluate_path as evaluate_path
+from jaxtrade.models.multiproduct.transition import path_residual as path_residual
+from jaxtrade.models.multiproduct.transition import sequence_jacobian as sequence_jacobian
+from jaxtrade.models.multiproduct.transition import solve_transition as solve_transition
+from jaxtrade.models.multiproduct.transition import tariff_path as tariff_path
+from jaxtrade.models.multiproduct.transition import terminal_steady_state as terminal_steady_state
 
 __all__ = [
     # parameters (params.py)
@@ -138,4 +165,11 @@ __all__ = [
     # calibration (calibrate.py)
     "calibrate", "calibration_problem", "calibration_stages", "stored_calibration", "FREE", "TARGETS", "BOUNDS",
     "IDENTITIES", "SMOOTHING_PATH", "MATCH_TOL",
+    # transitions (transition.py)
+    "solve_transition", "Transition", "sequence_jacobian", "SequenceJacobian", "terminal_steady_state",
+    "tariff_path", "path_residual", "evaluate_path",
+    # policy experiments and welfare (policy.py)
+    "EXPERIMENTS", "SCHEDULES", "tariff_schedule", "schedule_for", "expenditure_shares", "welfare", "Welfare",
+    "policy_experiment", "policy_tables", "PolicyResult", "transition_cev", "cev_gradient", "optimal_schedule",
+    "OptimalSchedule", "project_weighted_average",
 ]  # fmt: skip

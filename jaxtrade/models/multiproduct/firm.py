@@ -52,6 +52,9 @@ __all__ = [
     "export_intensity",
     "choice_values",
     "choice_probabilities",
+    "logit_probabilities",
+    "smooth_max",
+    "demand_indices",
     "bellman_operator",
     "BellmanSolution",
     "solve_bellman",
@@ -157,6 +160,29 @@ def entrant_distribution(log_z, ergodic, mu_E) -> jax.Array:
     return jnp.zeros_like(ergodic).at[lower].add(ergodic * w).at[lower + 1].add(ergodic * (1.0 - w))
 
 
+def demand_indices(p: MultiproductParams, base, tau) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Export demand indices by threshold at the tariff vector ``tau`` (eqs. 10-12, 23), each (N+1,).
+
+    ``base`` is m_k omega_k^(eps-1) (N,). Returns ``(omega_X, omega_XP, tariff_X)``:
+    cumulative sums over k <= i of base (1+tau_k)^-eps (the firm's export revenue),
+    base (1+tau_k)^(1-eps) (the buyer's spending with the tariff, price index eq. 12) and
+    base tau_k (1+tau_k)^-eps (tariff revenue, eq. 23); index 0 (non-exporter) is 0.
+    ``tau`` may carry leading axes (a tariff path (T, N) gives (T, N+1) arrays).
+    """
+    eps = p.epsilon
+    tau = jnp.asarray(tau)
+    zero = jnp.zeros(tau.shape[:-1] + (1,), dtype=base.dtype)
+
+    def cum(x):
+        return jnp.concatenate([zero, jnp.cumsum(x, axis=-1)], axis=-1)
+
+    return (
+        cum(base * (1.0 + tau) ** (-eps)),
+        cum(base * (1.0 + tau) ** (1.0 - eps)),
+        cum(base * tau * (1.0 + tau) ** (-eps)),
+    )
+
+
 def make_grids(p: MultiproductParams) -> Grids:
     """The state space and the price-independent objects of the firm problem.
 
@@ -174,13 +200,9 @@ def make_grids(p: MultiproductParams) -> Grids:
     erg = erg / jnp.sum(erg)
     entrant = entrant_distribution(log_z, erg, p.mu_E)
     omega, mass = product_grid(p)
-    eps = p.epsilon
-    base = mass * omega ** (eps - 1.0)
-    zero = jnp.zeros((1,), dtype=base.dtype)
-    omega_X = jnp.concatenate([zero, jnp.cumsum(base * (1.0 + p.tau) ** (-eps))])
-    omega_XP = jnp.concatenate([zero, jnp.cumsum(base * (1.0 + p.tau) ** (1.0 - eps))])
-    tariff_X = jnp.concatenate([zero, jnp.cumsum(base * p.tau * (1.0 + p.tau) ** (-eps))])
-    choices = jnp.concatenate([zero, omega])
+    base = mass * omega ** (p.epsilon - 1.0)
+    omega_X, omega_XP, tariff_X = demand_indices(p, base, p.tau)
+    choices = jnp.concatenate([jnp.zeros((1,), dtype=base.dtype), omega])
     return Grids(
         log_z=log_z,
         z=z,
@@ -199,13 +221,15 @@ def make_grids(p: MultiproductParams) -> Grids:
     )
 
 
-def profit_w(p: MultiproductParams, g: Grids, A) -> jax.Array:
+def profit_w(p: MultiproductParams, g: Grids, A, omega_X=None) -> jax.Array:
     """Operating profit in wage units Pi(z, i)/W = (kappa/eps) A z^(eps-1) [Omega_H + Omega_X(i)], (nz, N+1).
 
-    Eqs. (15)-(18); kappa is :func:`~jaxtrade.numerics.ces.markup_term` of epsilon.
+    Eqs. (15)-(18); kappa is :func:`~jaxtrade.numerics.ces.markup_term` of epsilon. ``omega_X``
+    (N+1,) replaces ``g.omega_X`` (another period's tariffs along a transition).
     """
     k = markup_term(p.epsilon)
-    return (k / p.epsilon) * A * g.z[:, None] ** (p.epsilon - 1.0) * (g.omega_H + g.omega_X)[None, :]
+    omega_X = g.omega_X if omega_X is None else omega_X
+    return (k / p.epsilon) * A * g.z[:, None] ** (p.epsilon - 1.0) * (g.omega_H + omega_X)[None, :]
 
 
 def export_intensity(g: Grids) -> jax.Array:
@@ -213,17 +237,19 @@ def export_intensity(g: Grids) -> jax.Array:
     return g.omega_X / (g.omega_H + g.omega_X)
 
 
-def choice_values(p: MultiproductParams, g: Grids, v) -> jax.Array:
+def choice_values(p: MultiproductParams, g: Grids, v, discount=None) -> jax.Array:
     """x[z, i, j] = -f(i, j) + (1 - E(z)) beta E[v(z', j) | z], (nz, N+1, N+1).
 
     The bracket of eq. (21) less the current profit, in wage units (v = V/W, Q = beta):
-    the value of moving from threshold i to j.
+    the value of moving from threshold i to j. ``discount`` replaces beta (along a
+    transition it is Q_t W_{t+1} / W_t, the bond price times wage growth).
     """
-    cont = (g.survival * p.beta)[:, None] * (g.P @ v)
+    beta = p.beta if discount is None else discount
+    cont = (g.survival * beta)[:, None] * (g.P @ v)
     return cont[:, None, :] - g.cost[None, :, :]
 
 
-def _smooth_max(x, lam):
+def smooth_max(x, lam):
     """Hard max (lam = 0) or lam * logsumexp(x / lam) over the last axis."""
     pos = lam > 0
     lam_safe = jnp.where(pos, lam, 1.0)
@@ -231,10 +257,16 @@ def _smooth_max(x, lam):
     return jnp.where(pos, soft, jnp.max(x, axis=-1))
 
 
-def choice_probabilities(p: MultiproductParams, g: Grids, v) -> jax.Array:
-    """Pr(omega' = j | z, i), (nz, N+1, N+1): logit with scale ``smoothing``, one-hot argmax at 0."""
-    x = choice_values(p, g, v)
-    lam = p.smoothing
+def choice_probabilities(p: MultiproductParams, g: Grids, v, discount=None) -> jax.Array:
+    """Pr(omega' = j | z, i), (nz, N+1, N+1): logit with scale ``smoothing``, one-hot argmax at 0.
+
+    ``discount`` as in :func:`choice_values`.
+    """
+    return logit_probabilities(choice_values(p, g, v, discount), p.smoothing)
+
+
+def logit_probabilities(x, lam) -> jax.Array:
+    """Softmax of ``x / lam`` over the last axis (lam > 0), or the one-hot argmax (lam = 0)."""
     pos = lam > 0
     lam_safe = jnp.where(pos, lam, 1.0)
     soft = jax.nn.softmax(x / lam_safe, axis=-1)
@@ -248,7 +280,7 @@ def bellman_operator(v, args) -> jax.Array:
     ``args = (p, g, A)``; with ``smoothing > 0`` the max is ``smoothing * logsumexp(. / smoothing)``.
     """
     p, g, A = args
-    return profit_w(p, g, A) + _smooth_max(choice_values(p, g, v), p.smoothing)
+    return profit_w(p, g, A) + smooth_max(choice_values(p, g, v), p.smoothing)
 
 
 class BellmanSolution(eqx.Module):
