@@ -43,11 +43,11 @@ from jaxtrade.models.multiproduct.params import MultiproductParams
 from jaxtrade.models.multiproduct.solve import Equilibrium, solve_equilibrium
 from jaxtrade.models.multiproduct.transition import (
     Transition,
-    _solve_path,
     evaluate_path,
     path_data,
     sequence_jacobian,
     solve_transition,
+    solve_unknowns,
     steady_state_unknowns,
     tariff_path,
     terminal_steady_state,
@@ -191,17 +191,19 @@ def policy_experiment(
     T: int = 300,
     tol: float = 1e-8,
     method: str = "broyden",
+    progress: bool | None = None,
     throw: bool = True,
 ) -> PolicyResult:
     """One experiment of Tables 7-8 from the steady state of ``p`` (its tariffs are the old ones).
 
     ``experiment`` in :data:`EXPERIMENTS`, ``schedule`` in :data:`SCHEDULES`; the shares of eqs.
-    (35)-(36) are the expenditure shares of ``ss0`` (default ``solve_equilibrium(p)``).
+    (35)-(36) are the expenditure shares of ``ss0`` (default ``solve_equilibrium(p)``); ``progress``
+    shows a bar over the path iterations.
     """
     if ss0 is None:
         ss0 = solve_equilibrium(p, throw=throw)
     tau = schedule_for(experiment, schedule, expenditure_shares(p, ss0))
-    tr = solve_transition(p, tau, ss0=ss0, T=T, tol=tol, method=method, throw=throw)
+    tr = solve_transition(p, tau, ss0=ss0, T=T, tol=tol, method=method, progress=progress, throw=throw)
     return PolicyResult(experiment=experiment, schedule=schedule, tau=tau, transition=tr, welfare=welfare(tr, p))
 
 
@@ -229,7 +231,7 @@ def policy_tables(
             for experiment in EXPERIMENTS:
                 for schedule in SCHEDULES:
                     res = policy_experiment(p, experiment, schedule, ss0=ss0, T=T, tol=tol, method=method,
-                                            throw=throw)  # fmt: skip
+                                            progress=False, throw=throw)  # fmt: skip
                     out[name][(experiment, schedule)] = res
                     bar.set_postfix_str(
                         f"{name} {experiment} {schedule}: CEV {100 * float(res.welfare.cev_trans):.2f}%"
@@ -272,7 +274,7 @@ def _transition_cev(p, tau_new, ss0, *, T, tol, max_iter, form):
     jac = jax.lax.stop_gradient(sequence_jacobian(p1, ss1, T))
     data = path_data(p1, tariff_path(tau_new, T), ss0, ss1)
     U0 = jax.lax.stop_gradient(steady_state_unknowns(p1, ss1, T))
-    U, _, res, _, _ = _solve_path((tol, max_iter, "broyden", 6), data, U0, jac)
+    U, _, res, _, _ = solve_unknowns(data, U0, jac, tol=tol, max_iter=max_iter)
     _, paths, _ = evaluate_path(U, data)
     w = _welfare(paths["C"], ss0.C, ss1.C, p.beta, p.sigma)
     ok = (res <= tol) & ss0.info.converged & ss1.info.converged

@@ -78,11 +78,12 @@ import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import numpy as np
 
-from jaxtrade.errors import SolverInfo, finish, solver_info
+from jaxtrade.errors import SolverInfo, combine_info, finish, solver_info
 from jaxtrade.models.multiproduct.firm import Grids, demand_indices, logit_probabilities, make_grids, smooth_max
 from jaxtrade.models.multiproduct.params import MultiproductParams
 from jaxtrade.models.multiproduct.solve import Equilibrium, solve_equilibrium
 from jaxtrade.numerics.ces import markup_term
+from jaxtrade.progress import progress_bar, progress_enabled
 
 __all__ = [
     "UNKNOWNS",
@@ -98,6 +99,9 @@ __all__ = [
     "evaluate_path",
     "sequence_jacobian",
     "solve_transition",
+    "solve_unknowns",
+    "steady_state_value",
+    "METHODS",
     "terminal_steady_state",
 ]
 
@@ -412,9 +416,20 @@ def sequence_jacobian(p: MultiproductParams, eq: Equilibrium, T: int = 300) -> S
 METHODS = ("quasi_newton", "broyden")
 
 
+_PROGRESS: list = []  # the bar of the solve in progress (host side), ticked by ``jax.debug.callback``
+
+
+def _tick(iteration, residual) -> None:
+    if _PROGRESS:
+        bar = _PROGRESS[-1]
+        bar.update(1)
+        bar.set_postfix_str(f"max residual {float(np.max(residual)):.2e}")
+
+
 def _newton_loop(cfg, data: PathData, U0, jac: SequenceJacobian):
     """Quasi-Newton / Broyden iterations with step halving, as one ``lax.while_loop``."""
-    tol, max_iter, method, max_halvings = cfg
+    tol, max_iter, method, max_halvings = cfg[:4]
+    report = len(cfg) > 4 and cfg[4]
     shape = U0.shape
     n = U0.size
 
@@ -468,6 +483,8 @@ def _newton_loop(cfg, data: PathData, U0, jac: SequenceJacobian):
             ok = improved & (jnp.abs(denom) > 1e-300)
             B = jnp.where(ok, B + jnp.outer(step - By, step @ B) / jnp.where(ok, denom, 1.0), B)
         hist = hist.at[it + 1].set(max_abs(r_out))
+        if report:
+            jax.debug.callback(_tick, it + 1, max_abs(r_out))
         return it + 1, U_new, r_out, B, hist, ~improved
 
     init = (jnp.asarray(0), U0.ravel(), r0, B0, hist0, jnp.asarray(False))
@@ -508,6 +525,27 @@ def _solve_path_bwd(cfg, res, cotangents):
 
 
 _solve_path.defvjp(_solve_path_fwd, _solve_path_bwd)
+
+
+def solve_unknowns(
+    data: PathData,
+    guess,
+    jacobian: SequenceJacobian,
+    *,
+    tol: float = 1e-8,
+    max_iter: int = 40,
+    method: str = "broyden",
+    max_halvings: int = 6,
+):
+    """The differentiable core of :func:`solve_transition`: the unknowns (4, T) solving the path.
+
+    Returns ``(U, iterations, max_abs_residual, stalled, history)``; works under ``jit``,
+    ``vmap`` and ``grad`` (the implicit adjoint of the module docstring gives the derivatives of
+    ``U`` with respect to every array in ``data``; ``guess`` and ``jacobian`` get none).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    return _solve_path((float(tol), int(max_iter), method, int(max_halvings)), data, guess, jacobian)
 
 
 class Transition(eqx.Module):
@@ -586,16 +624,7 @@ def _solve_transition_jit(cfg, data: PathData, U0, jac: SequenceJacobian, ss0: E
     targets, paths, _ = evaluate_path(U, data)
     interior = jnp.all(U[2] > 0)
     base = solver_info(it, res, tol, stalled=stalled)
-    converged = base.converged & interior & ss0.info.converged & ss1.info.converged
-    from jaxtrade.errors import RESULTS  # noqa: PLC0415 (the enumeration, for the combined reason)
-
-    result = RESULTS.where(
-        ~base.converged,
-        base.result,
-        RESULTS.where(~(ss0.info.converged & ss1.info.converged), RESULTS.inner_failed,
-                      RESULTS.where(~interior, RESULTS.check_failed, RESULTS.successful)),
-    )  # fmt: skip
-    info = SolverInfo(iterations=it, residual=res, converged=converged, result=result)
+    info = combine_info(base, ss0.info, ss1.info, checks_hold=interior)
     return Transition(
         paths=paths, unknowns=U, residuals=targets, accounting=_accounting(data, paths), tau=data.tau, ss0=ss0,
         ss1=ss1, history=hist, entry_interior=interior, info=info,
@@ -621,6 +650,7 @@ def solve_transition(
     jacobian: SequenceJacobian | None = None,
     guess=None,
     max_halvings: int = 6,
+    progress: bool | None = None,
     throw: bool = True,
 ) -> Transition:
     """Solve the perfect-foresight transition after an unexpected, permanent tariff change at t = 0.
@@ -640,6 +670,7 @@ def solve_transition(
     jacobian : a :class:`SequenceJacobian` to reuse (default: :func:`sequence_jacobian` around ``ss1``).
     guess : (4, T) initial unknowns (default: ``ss1`` at every date, capital included).
     max_halvings : step halvings while the residual does not fall.
+    progress : a bar over the iterations (:func:`jaxtrade.progress.progress_bar`; default: shown on a terminal).
     throw : raise :class:`~jaxtrade.errors.ConvergenceError` on failure (else read ``info``).
 
     Returns
@@ -672,8 +703,15 @@ def solve_transition(
         raise ValueError(f"jacobian must be built for T = {T}, got T = {jacobian.T}")
     data = path_data(p1, tau_arr, ss0, ss1)
     U0 = steady_state_unknowns(p1, ss1, T) if guess is None else jnp.asarray(guess, dtype=float)
-    cfg = (float(tol), int(max_iter), method, int(max_halvings))
-    tr = _solve_transition_jit(cfg, data, U0, jacobian, ss0, ss1)
+    show = progress_enabled(progress)
+    cfg = (float(tol), int(max_iter), method, int(max_halvings), show)
+    with progress_bar(int(max_iter), "transition path", unit="iteration", progress=show) as bar:
+        _PROGRESS.append(bar)
+        try:
+            tr = _solve_transition_jit(cfg, data, U0, jacobian, ss0, ss1)
+            jax.block_until_ready(tr.unknowns)
+        finally:
+            _PROGRESS.pop()
     return finish(tr, throw=throw, what=_WHAT, tol=tol, extra=_diagnostics)
 
 
