@@ -1,4 +1,4 @@
-"""``jaxtrade multiproduct solve|calibrate``: the Heo & Kim (2025) multiproduct exporter model.
+"""``jaxtrade multiproduct solve|calibrate|policy``: the Heo & Kim (2025) multiproduct exporter model.
 
 Defaults are the presets' (:func:`~jaxtrade.models.multiproduct.standard_params`)
 and the calibration's (:mod:`jaxtrade.models.multiproduct.calibration`).
@@ -11,6 +11,21 @@ prints one JSON object: ``parameters``, ``paper_parameters``, ``moments``
 (``coef``, ``se``, ``r2``, ``nobs``), ``converged``, ``loss``, ``seconds``
 and the rest of the record (:func:`~jaxtrade.replication.heo_kim_model.calibration.run_calibration`).
 Exit code 1 when the calibration did not converge (the record is still written).
+
+``policy`` runs the section-6 trade-policy experiments (eqs. 35-36) as
+perfect-foresight transitions (:mod:`jaxtrade.replication.heo_kim_model.policy`):
+one (``--experiment``, ``--schedule``, ``--preset``), printing the tariffs, the
+CEVs (SS and Trans, exact and log, percent) beside the paper's Table 7/8 cell,
+the solver's iterations and residual and the long-run and peak deviations beside
+the paper's figure readings (``--figures DIR``: the paths as PNG, like Figures
+9/12); or all twelve (``--tables``), printing Tables 7 and 8 beside the paper's
+with the Standard/NPG ratios (``--figures DIR``: Figures 8-12). Parameters:
+``--params calibrated`` (default; the stored calibration, or the paper's Table 4
+with a note when it cannot be read) or ``table4``. ``--tables --json`` prints
+``table7``/``table8`` (model -> schedule -> ``{"ss", "trans"}``, percent),
+``max_path_residual``, ``converged``, ``parameters`` and the rest of
+:func:`~jaxtrade.replication.heo_kim_model.policy.tables_dict`. Exit code 1
+when a transition did not converge (everything is still printed).
 """
 
 from __future__ import annotations
@@ -20,16 +35,19 @@ import pathlib
 import shlex
 import sys
 
+import pandas as pd
+
 from jaxtrade.cli.common import EXIT_NOT_CONVERGED, EXIT_OK, default_of, print_json, run_guarded
 from jaxtrade.models import multiproduct as mp
-from jaxtrade.replication.heo_kim_model import calibration, figures, solve_preset, tables
+from jaxtrade.replication.heo_kim_model import calibration, figures, policy, solve_preset, tables
 from jaxtrade.replication.heo_kim_model.table6 import TABLE6_SAMPLE
+from jaxtrade.reporting import DASH
 
 __all__ = ["add_parser"]
 
 
 def add_parser(sub) -> None:
-    """Add ``multiproduct`` (with the ``solve`` sub-subcommand) to an argparse subparsers object."""
+    """Add ``multiproduct`` (with ``solve``, ``calibrate`` and ``policy``) to an argparse subparsers object."""
     p = sub.add_parser("multiproduct", help="Heo & Kim (2025) multiproduct exporter model")
     msub = p.add_subparsers(dest="multiproduct_command")
     s = msub.add_parser("solve", help="solve the stationary equilibrium and print Table 5 beside the paper")
@@ -58,6 +76,32 @@ def add_parser(sub) -> None:
                    help="firm slots of the simulated panel for Table 6")  # fmt: skip
     c.add_argument("--no-progress", action="store_true", help="hide progress bars")
     c.set_defaults(func=lambda args: run_guarded("multiproduct calibrate", lambda: _calibrate(args)))
+    y = msub.add_parser(
+        "policy",
+        help="section-6 tariff experiments: transition and welfare beside the paper (Tables 7-8, Figures 8-12)",
+        description="One experiment (--experiment, --schedule, --preset), or all twelve of Tables 7-8 (--tables). "
+        "Exit codes: 0 success, 1 a transition did not converge, 2 invalid options.",
+    )
+    y.add_argument("--tables", action="store_true",
+                   help="run all twelve experiments (Standard and NPG) and print Tables 7 and 8 beside the paper")  # fmt: skip
+    y.add_argument("--experiment", choices=list(mp.EXPERIMENTS), default=None,
+                   help="liberalization (10 %% -> 5 %%) or trade-war (10 %% -> 20 %%); required without --tables")  # fmt: skip
+    y.add_argument("--schedule", choices=list(mp.SCHEDULES), default=None,
+                   help="flat, or targeted by eq. (35)/(36) with psi = 0.5 or 2 (default: flat)")  # fmt: skip
+    y.add_argument("--preset", choices=sorted(mp.PRESETS), default=None, help="model (default: standard)")
+    y.add_argument("--params", choices=policy.PARAMETER_SOURCES, default="calibrated",
+                   help="calibrated: the stored calibration (default; Table 4 with a note if unavailable); "
+                        "table4: the paper's Table 4 parameters")  # fmt: skip
+    y.add_argument("--T", type=int, default=default_of(mp.policy_experiment, "T"),
+                   help="transition horizon in years (the terminal steady state after it)")  # fmt: skip
+    y.add_argument("--json", action="store_true", help="print one JSON object")
+    y.add_argument("--figures", metavar="DIR", default=None,
+                   help="write the paths figure (one experiment) or Figures 8-12 (--tables) as PNG into DIR")  # fmt: skip
+    y.add_argument("--n-z", type=int, default=None, help="productivity grid points (default: the parameters' grid)")
+    y.add_argument("--n-products", type=int, default=None, help="number of products N (default: the parameters')")
+    y.add_argument("--smoothing", type=float, default=None, help="taste-shock scale (default: the parameters')")
+    y.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    y.set_defaults(func=lambda args: run_guarded("multiproduct policy", lambda: _policy(args)))
     p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
 
 
@@ -110,3 +154,92 @@ def _calibrate(args) -> int:
         print(f"converged={record['converged']}, loss={record['loss']:.3e}, seconds={record['seconds']:.1f}, "
               f"written to {pathlib.Path(args.out) / 'calibration.json'}")  # fmt: skip
     return EXIT_OK if record["converged"] else EXIT_NOT_CONVERGED
+
+
+def _policy(args) -> int:
+    chosen = [f"--{k}" for k in ("experiment", "schedule", "preset") if getattr(args, k) is not None]
+    if args.tables and chosen:
+        raise ValueError(f"{', '.join(chosen)} choose one experiment; --tables runs all twelve (drop one or the other)")
+    if not args.tables and args.experiment is None:
+        raise ValueError(f"give --experiment ({' or '.join(mp.EXPERIMENTS)}) for one experiment, or --tables for all")
+    if args.T < 2:
+        raise ValueError(f"--T must be >= 2 (years of the transition), got {args.T}")
+    if args.figures is not None and pathlib.Path(args.figures).exists() and not pathlib.Path(args.figures).is_dir():
+        raise ValueError(f"--figures: {args.figures} exists and is not a folder")
+    models = policy.MODELS if args.tables else (args.preset or "standard",)
+    pp = policy.policy_parameters(args.params, models=models, n_z=args.n_z, n_products=args.n_products,
+                                  smoothing=args.smoothing)  # fmt: skip
+    if pp.note:
+        print(f"jaxtrade multiproduct policy: note: {pp.note}", file=sys.stderr)
+    if args.tables:
+        return _policy_tables(args, pp)
+    return _policy_one(args, pp, models[0])
+
+
+def _policy_one(args, pp: policy.PolicyParameters, model: str) -> int:
+    p = pp.params[model]
+    schedule = args.schedule or "flat"
+    result = mp.policy_experiment(p, args.experiment, schedule, T=args.T, progress=False if args.no_progress else None,
+                                  throw=False)  # fmt: skip
+    out = policy.experiment_dict(result, model, p, pp)
+    if args.figures:
+        out["figures"] = [str(policy.experiment_figure(result, model, args.figures, pp.source))]
+    if args.json:
+        print_json(out)
+    else:
+        fmt = lambda v: f"{v:.4f}"  # noqa: E731
+        tabs = policy.experiment_tables(result, model, p)
+        print(f"Heo & Kim (2025) multiproduct model, preset {model}: {policy.EXPERIMENT_LABELS[args.experiment]}, "
+              f"{policy.SCHEDULE_LABELS[schedule]} schedule, transition of T = {args.T} years")  # fmt: skip
+        print(f"parameters: {pp.description}" + (f" (note: {pp.note})" if pp.note else ""))
+        t = out["tariffs"]
+        print(f"tariffs by product (expenditure-weighted average {100 * t['weighted_average_before']:.2f} % -> "
+              f"{100 * t['weighted_average_after']:.2f} %):")  # fmt: skip
+        print(tabs["tariffs"].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        print(f"Welfare (consumption-equivalent variation, %) beside the paper's Table {out['paper']['table']}:")
+        print(_frame(tabs["welfare"], fmt))
+        peak = "minimum" if args.experiment == "trade-war" else "maximum"
+        print(f"Paths (% deviation from the initial steady state; long run: the last period; peak: the {peak}):")
+        print(_frame(tabs["paths"], fmt))
+        if len(tabs["readings"]):
+            print("Beside the paper's figure readings:")
+            print(_frame(tabs["readings"], fmt))
+        sv = out["solver"]
+        print(f"solver: iterations={sv['iterations']}, residual={sv['residual']:.2e}, converged={sv['converged']}"
+              + ("" if sv["converged"] else f" ({sv['reason']})"))  # fmt: skip
+        for f in out.get("figures", []):
+            print("figure:", f)
+    return EXIT_OK if out["converged"] else EXIT_NOT_CONVERGED
+
+
+def _policy_tables(args, pp: policy.PolicyParameters) -> int:
+    run = policy.run_experiments(pp, T=args.T, progress=False if args.no_progress else None)
+    out = policy.tables_dict(run)
+    if args.figures:
+        out["figures"] = [str(x) for x in policy.write_figures(run, args.figures).values()]
+    if args.json:
+        print_json(out)
+    else:
+        fmt = lambda v: f"{v:.3f}"  # noqa: E731
+        print(f"Heo & Kim (2025) multiproduct model, section 6: twelve trade-policy experiments, transitions of "
+              f"T = {run.T} years")  # fmt: skip
+        print(f"parameters: {pp.description}" + (f" (note: {pp.note})" if pp.note else ""))
+        print(f"Table 7: welfare gains from trade liberalization (10 % -> 5 %), CEV in percent "
+              f"(tolerance: {policy.CEV_TOLERANCE.describe()}; ratios {policy.RATIO_TOLERANCE.describe()}):")  # fmt: skip
+        print(_frame(policy.welfare_table(run, "liberalization"), fmt))
+        print("Table 8: welfare losses from trade wars (10 % -> 20 %), CEV in percent:")
+        print(_frame(policy.welfare_table(run, "trade-war"), fmt))
+        print(f"transitions: {len(out['experiments'])} solved in {run.seconds:.1f} s, converged={out['converged']}, "
+              f"max path residual {out['max_path_residual']:.2e}")  # fmt: skip
+        for e in out["experiments"]:
+            if not e["converged"]:
+                print(f"  not converged: {e['model']} {e['experiment']} {e['schedule']}: {e['reason']} "
+                      f"(residual {e['residual']:.2e})")  # fmt: skip
+        for f in out.get("figures", []):
+            print("figure:", f)
+    return EXIT_OK if out["converged"] else EXIT_NOT_CONVERGED
+
+
+def _frame(df: pd.DataFrame, fmt) -> str:
+    """A comparison table as text; a dash where the paper gives no value."""
+    return df.map(lambda v: DASH if v is None else v).to_string(index=False, float_format=fmt, na_rep=DASH)

@@ -19,9 +19,13 @@ def small_standard():
     return p, solve_equilibrium(p)
 
 
-def test_replication_section(tmp_path):
+def test_replication_section(tmp_path, monkeypatch):
+    # section 6 (twelve transitions) is built and checked in test_heo_kim_policy.py; here: that run() asks for it
+    calls = []
+    monkeypatch.setattr(heo_kim_model.policy, "add_section", lambda sec, out, records, **kw: calls.append(records))
     assert PAPERS["heo-kim-model"] is heo_kim_model.run
     sec = heo_kim_model.run(tmp_path)
+    assert len(calls) == 1 and set(calls[0]) == {"standard", "npg"}
     text = sec.markdown()
     for table in ("Table 4 (standard)", "Table 4 (npg)", "Table 5 (standard) at the calibration",
                   "Table 5 (npg) at the calibration", "Table 6 (standard)", "Identification (standard)",

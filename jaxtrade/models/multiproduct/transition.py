@@ -413,7 +413,9 @@ def sequence_jacobian(p: MultiproductParams, eq: Equilibrium, T: int = 300) -> S
 
 
 # ---------------------------------------------------------------------------------------------- the path solve
-METHODS = ("quasi_newton", "broyden")
+METHODS = ("broyden", "quasi_newton", "newton")
+JACOBIAN_CHUNK = 40
+"""Columns per batched JVP of the exact path Jacobian (``method="newton"``)."""
 
 
 _PROGRESS: list = []  # the bar of the solve in progress (host side), ticked by ``jax.debug.callback``
@@ -447,8 +449,23 @@ def _newton_loop(cfg, data: PathData, U0, jac: SequenceJacobian):
     broyden = method == "broyden"
     B0 = jsl.lu_solve((jac.lu, jac.piv), jnp.eye(n)) if broyden else jnp.zeros((1, 1))
 
-    def direction(B, r):
-        return -(B @ r) if broyden else -jsl.lu_solve((jac.lu, jac.piv), r)
+    def exact_jacobian(U):
+        """d residual / d U at U by forward mode, JACOBIAN_CHUNK columns per batched JVP."""
+        chunk = min(JACOBIAN_CHUNK, n)
+        n_pad = -(-n // chunk) * chunk
+        basis = jnp.eye(n_pad, n).reshape(n_pad // chunk, chunk, n)
+
+        def columns(block):
+            return jax.vmap(lambda e: jax.jvp(resid, (U,), (e,))[1])(block)
+
+        return jax.lax.map(columns, basis).reshape(n_pad, n)[:n].T
+
+    def direction(B, r, U):
+        if broyden:
+            return -(B @ r)
+        if method == "newton":
+            return -jnp.linalg.solve(exact_jacobian(U), r)
+        return -jsl.lu_solve((jac.lu, jac.piv), r)
 
     r0 = resid(U0.ravel())
     hist0 = jnp.full((max_iter + 1,), jnp.nan).at[0].set(max_abs(r0))
@@ -459,7 +476,7 @@ def _newton_loop(cfg, data: PathData, U0, jac: SequenceJacobian):
 
     def body(s):
         it, U, r, B, hist, _ = s
-        dx = direction(B, r)
+        dx = direction(B, r, U)
         f0 = l2(r)
 
         def try_step(c):
@@ -650,6 +667,8 @@ def solve_transition(
     jacobian: SequenceJacobian | None = None,
     guess=None,
     max_halvings: int = 6,
+    fallback: str | None = "newton",
+    fallback_iter: int = 8,
     progress: bool | None = None,
     throw: bool = True,
 ) -> Transition:
@@ -665,8 +684,13 @@ def solve_transition(
     T : horizon (default 300); the unknowns are pinned to ``ss1`` from T on.
     tol : max-abs tolerance on every target at every date.
     max_iter : iterations at most.
-    method : ``"broyden"`` (default; Broyden-updated inverse started from the steady-state Jacobian) or
-        ``"quasi_newton"`` (the factorized steady-state Jacobian at every step).
+    method : ``"broyden"`` (default; Broyden-updated inverse started from the steady-state Jacobian),
+        ``"quasi_newton"`` (the factorized steady-state Jacobian at every step) or ``"newton"`` (the exact
+        Jacobian of the nonlinear path at every iterate, by chunked forward mode: 4T JVPs per iteration).
+    fallback, fallback_iter : when ``method`` stops short of ``tol`` (stalled or out of iterations), continue
+        from where it stopped with ``fallback`` (default ``"newton"``) for at most ``fallback_iter``
+        iterations (with up to 30 step halvings); ``None`` disables it. ``info.iterations`` counts both;
+        ``history`` is the fallback's.
     jacobian : a :class:`SequenceJacobian` to reuse (default: :func:`sequence_jacobian` around ``ss1``).
     guess : (4, T) initial unknowns (default: ``ss1`` at every date, capital included).
     max_halvings : step halvings while the residual does not fall.
@@ -703,12 +727,21 @@ def solve_transition(
         raise ValueError(f"jacobian must be built for T = {T}, got T = {jacobian.T}")
     data = path_data(p1, tau_arr, ss0, ss1)
     U0 = steady_state_unknowns(p1, ss1, T) if guess is None else jnp.asarray(guess, dtype=float)
+    if fallback is not None and fallback not in METHODS:
+        raise ValueError(f"fallback must be None or one of {METHODS}, got {fallback!r}")
     show = progress_enabled(progress)
     cfg = (float(tol), int(max_iter), method, int(max_halvings), show)
     with progress_bar(int(max_iter), "transition path", unit="iteration", progress=show) as bar:
         _PROGRESS.append(bar)
         try:
             tr = _solve_transition_jit(cfg, data, U0, jacobian, ss0, ss1)
+            again = fallback is not None and fallback != method and not bool(tr.info.converged)
+            again = again and bool(np.isfinite(np.asarray(tr.info.residual))) and bool(tr.entry_interior)
+            if again:
+                cfg2 = (float(tol), int(fallback_iter), fallback, max(int(max_halvings), 30), show)
+                tr2 = _solve_transition_jit(cfg2, data, tr.unknowns, jacobian, ss0, ss1)
+                tr2 = eqx.tree_at(lambda t: t.info.iterations, tr2, tr2.info.iterations + tr.info.iterations)
+                tr = tr2 if float(tr2.info.residual) <= float(tr.info.residual) else tr
             jax.block_until_ready(tr.unknowns)
         finally:
             _PROGRESS.pop()

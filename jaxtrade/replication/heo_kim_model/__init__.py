@@ -1,4 +1,4 @@
-"""Replication of Heo & Kim (2025), sections 3-5: the multiproduct exporter model.
+"""Replication of Heo & Kim (2025), sections 3-6: the multiproduct exporter model.
 
 The calibration (Tables 4-6: eq. (28) by Levenberg-Marquardt with the
 autodiff Jacobian, annealed taste-shock scale; :mod:`.calibration`), read
@@ -6,7 +6,9 @@ from the calibration shipped with the package or, with ``full=True``,
 recomputed; Table 5 at the paper's own Table 4 parameters for reference;
 other stated facts (export costs over export profits, gamma_E); the
 section-5 dynamics at the calibrated parameters beside the paper's figure
-readings, and Figures 3-7.
+readings, and Figures 3-7; the section-6 trade-policy experiments at the
+calibrated parameters (:mod:`.policy`): Tables 7-8, the readings of
+Figures 8-12 and the figures.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pathlib
 from jaxtrade.models import multiproduct as mp
 from jaxtrade.reporting import Section
 
-from . import calibration, figures, paper, tables
+from . import calibration, figures, paper, policy, tables
 
 __all__ = ["run", "solve_preset"]
 
@@ -37,7 +39,8 @@ def solve_preset(name: str, **overrides):
 
 def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.Path | None = None) -> Section:
     """Tables 4-6 from a calibration (stored, or recomputed with ``full``), Table 5 at the paper's
-    parameters, other facts, section-5 dynamics and Figures 3-7 at the calibrated parameters."""
+    parameters, other facts, section-5 dynamics and Figures 3-7 at the calibrated parameters, and the
+    section-6 policy experiments (Tables 7-8, Figures 8-12) at the same calibration."""
     del data  # no data files: the customs moments are Table 5's
     out_dir = pathlib.Path(out_dir)
     sec = Section(paper.TITLE, paper=paper.SHORT)
@@ -99,6 +102,8 @@ def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.
                                 "inequalities (> 1) are checked as such.")  # fmt: skip
         for path in figures.write_figures(p, eq, out_dir, name):
             sec.add_figure(f"{FIGURE_CAPTIONS[path.stem.split('_')[2]]} ({name}, calibrated)", path)
+    policy.add_section(sec, out_dir, records, origin="recomputed in this run" if full else
+                       "the calibration shipped with jaxtrade")  # fmt: skip
     for item in paper.LEFT_OUT:
         sec.leave_out(item)
     return sec

@@ -61,11 +61,15 @@ def _base(name: str, n_z: int, n_products: int, standard: dict[str, Any] | None)
     return base
 
 
-def calibrated_params(name: str, record: dict[str, Any] | None = None) -> mp.MultiproductParams:
-    """The preset's parameters at a calibration record (default: the stored one), on its grid."""
+def calibrated_params(name: str, record: dict[str, Any] | None = None, **overrides: Any) -> mp.MultiproductParams:
+    """The preset's parameters at a calibration record (default: the stored one), on its grid.
+
+    ``overrides`` go to :func:`~jaxtrade.models.multiproduct.preset` (e.g. ``n_z``, ``n_products``,
+    ``smoothing``: another grid than the calibration's); the calibrated values are set on top.
+    """
     record = cal.stored_calibration()[name] if record is None else record
     grid = record["grid"]
-    p = mp.preset(name, n_z=grid["n_z"], n_products=grid["n_products"])
+    p = mp.preset(name, **{"n_z": grid["n_z"], "n_products": grid["n_products"], **overrides})
     values = {**record.get("fixed_parameters", {}), **record["parameters"]}
     return p.replace(**values)
 

@@ -1,4 +1,4 @@
-"""What Heo & Kim (2025) report about their model (sections 3-5), in one place.
+"""What Heo & Kim (2025) report about their model (sections 3-6), in one place.
 
 The data column of Table 5 (the calibration targets) stays with the model,
 :data:`jaxtrade.models.multiproduct.TABLE5_DATA`; the parameters of Tables
@@ -10,7 +10,7 @@ from typing import Any
 
 from jaxtrade.models.multiproduct import TABLE5_DATA
 
-TITLE = "Heo & Kim (2025): multiproduct exporter model (sections 3-5)"
+TITLE = "Heo & Kim (2025): multiproduct exporter model (sections 3-6)"
 SHORT = "Heo & Kim (2025), model"
 
 #: Table 5, model columns (Standard and NPG); None where the paper prints "-"
@@ -48,4 +48,61 @@ FIGURE_READINGS: dict[str, dict[str, Any]] = {
             "intensity_0": None, "intensity_8": None},
 }  # fmt: skip
 
-LEFT_OUT = ("Tables 7-8 and Figures 9-12 (transitions after tariff changes and their welfare): a later issue.",)
+#: Table 7 (liberalization: the weighted-average tariff from 10 % to 5 %) and Table 8 (trade war: to 20 %):
+#: welfare gains as consumption-equivalent variations in percent, (steady-state comparison, with the
+#: transition), by model and tariff schedule (flat; eq. 35/36 with psi = 0.5 and 2)
+TABLE7: dict[str, dict[str, tuple[float, float]]] = {
+    "standard": {"flat": (1.00, 1.28), "psi0.5": (1.10, 1.43), "psi2": (1.35, 1.76)},
+    "npg": {"flat": (0.84, 1.04), "psi0.5": (0.95, 1.21), "psi2": (1.20, 1.55)},
+}
+TABLE8: dict[str, dict[str, tuple[float, float]]] = {
+    "standard": {"flat": (-2.32, -2.59), "psi0.5": (-3.05, -3.29), "psi2": (-4.26, -4.33)},
+    "npg": {"flat": (-1.95, -2.05), "psi0.5": (-2.67, -2.74), "psi2": (-4.21, -4.09)},
+}
+#: The ratio rows of Tables 7-8: Standard / NPG, (SS, Trans), as the paper prints them
+TABLE7_RATIO: dict[str, tuple[float, float]] = {"flat": (1.19, 1.23), "psi0.5": (1.16, 1.18), "psi2": (1.13, 1.14)}
+TABLE8_RATIO: dict[str, tuple[float, float]] = {"flat": (1.19, 1.26), "psi0.5": (1.14, 1.20), "psi2": (1.01, 1.06)}
+#: experiment -> (its table's number, the CEVs, the ratio row)
+POLICY_TABLES: dict[str, tuple[int, dict, dict]] = {
+    "liberalization": (7, TABLE7, TABLE7_RATIO),
+    "trade-war": (8, TABLE8, TABLE8_RATIO),
+}
+
+#: Figures 9, 10 and 12 are plots only; these are their readings, in percent deviation from the initial
+#: steady state. (model, experiment, schedule) -> {(path, statistic): (figure, reading)}; paths are
+#: those of :class:`~jaxtrade.models.multiproduct.Transition` (``D`` final output, ``N`` establishments,
+#: ``avg_export_scope`` the average export scope); statistics: ``"long_run"`` the terminal steady state
+#: (last period), ``"t30"`` 30 years after the change, ``"peak"`` the maximum over the path (the minimum
+#: for the trade war). Inequalities are checked as such.
+PATH_READINGS: dict[tuple[str, str, str], dict[tuple[str, str], tuple[str, Any]]] = {
+    ("standard", "liberalization", "flat"): {
+        ("C", "long_run"): ("Figure 9", 1.0), ("D", "long_run"): ("Figure 9", 1.8),
+        ("K", "t30"): ("Figure 9", 2.5), ("W", "long_run"): ("Figure 9", "> 2"),
+        ("C", "peak"): ("Figure 9", 1.9), ("D", "peak"): ("Figure 9", 4.0), ("W", "peak"): ("Figure 9", 3.0),
+        ("N", "long_run"): ("Figure 9", -3.0), ("avg_export_scope", "long_run"): ("Figure 10a", 27.0),
+    },
+    ("standard", "liberalization", "psi0.5"): {("avg_export_scope", "long_run"): ("Figure 10a", 35.0)},
+    ("standard", "liberalization", "psi2"): {("avg_export_scope", "long_run"): ("Figure 10a", 45.0)},
+    ("npg", "liberalization", "flat"): {("avg_export_scope", "long_run"): ("Figure 10b", 25.0)},
+    ("standard", "trade-war", "flat"): {
+        ("C", "long_run"): ("Figure 12", -2.5), ("D", "long_run"): ("Figure 12", -2.0),
+        ("K", "long_run"): ("Figure 12", -3.0), ("W", "long_run"): ("Figure 12", -2.5),
+        ("N", "long_run"): ("Figure 12", 6.0),
+    },
+    ("standard", "trade-war", "psi2"): {
+        ("D", "peak"): ("Figure 12", -10.0), ("D", "long_run"): ("Figure 12", -4.0),
+    },
+}  # fmt: skip
+#: Figures 8 and 11 (text of section 6): the range of the post-reform tariffs in percent, (lowest, highest),
+#: for expenditure shares from 6 % to 18 %; the flat schedules are 5 % and 20 % everywhere
+TARIFF_RANGES: dict[tuple[str, str], tuple[Any, Any]] = {
+    ("liberalization", "psi0.5"): (4.0, 6.0),
+    ("liberalization", "psi2"): (1.0, "> 10.5"),
+    ("trade-war", "psi0.5"): (15.0, 25.0),
+    ("trade-war", "psi2"): (5.0, 45.0),
+}
+
+LEFT_OUT: tuple[str, ...] = (
+    "The Supplementary Appendix's sensitivity analysis of the welfare gains (section 6.1): the appendix is not "
+    "available.",
+)
