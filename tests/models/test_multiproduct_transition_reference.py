@@ -4,14 +4,12 @@ stationary NumPy reference and a stacked Newton method with a central finite-dif
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
-
 import numpy as np
 import pytest
 
 from jaxtrade.models.multiproduct import solve_equilibrium, standard_params
 from jaxtrade.models.multiproduct.transition import solve_transition
+from tests.models.numpy_reference import reference_module
 
 pytestmark = pytest.mark.slow  # the first jaxtrade solve compiles the path solver (~25 s on a small CPU)
 
@@ -20,18 +18,10 @@ TOL = 1e-6
 CASES = {"flat_5pct": [0.05, 0.05, 0.05, 0.05], "non_flat": [0.02, 0.04, 0.08, 0.12]}
 
 
-def _transition_reference():
-    path = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "reference" / "multiproduct_transition_numpy.py"
-    spec = importlib.util.spec_from_file_location("multiproduct_transition_numpy", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="module")
 def setup():
     p = standard_params(n_z=15, n_products=4, smoothing=1e-3)
-    ref = _transition_reference()
+    ref = reference_module("multiproduct_transition_numpy")
     return p, ref, ref.stationary_reference().params_to_dict(p), solve_equilibrium(p)
 
 
@@ -70,7 +60,7 @@ def test_transition_agrees_with_numpy_reference(setup, case):
 
 
 def test_reference_cev_helper():
-    ref = _transition_reference()
+    ref = reference_module("multiproduct_transition_numpy")
     beta, sigma, C0 = 0.95, 2.0, 1.3
     assert ref.cev(np.full(10, C0), C0, C0, beta, sigma, 10) == pytest.approx(0.0, abs=1e-14)
     # a uniform 3 % increase at every date is a CEV of exactly 3 %, at sigma = 2 and in the log limit

@@ -250,6 +250,7 @@ def transition_cev(
     max_iter: int = 40,
     form: str = "exact",
     ss0: Equilibrium | None = None,
+    throw: bool = True,
 ) -> jax.Array:
     """The transition CEV of a permanent change to ``tau_new`` (N,), differentiable (jit/grad-able).
 
@@ -257,12 +258,16 @@ def transition_cev(
     given, terminal steady state, the path by the quasi-Newton solve), so ``jax.grad`` with respect
     to ``tau_new`` or the array fields of ``p`` gives the total derivative: the path by the implicit
     adjoint of :func:`~.transition.solve_transition`, the steady states by their implicit rules.
-    Non-convergence gives NaN (no exception under a trace); check with :func:`policy_experiment`.
+    If the path or a steady state does not converge, ``throw=True`` raises (an ``equinox`` runtime
+    error, also under ``jit``/``grad``) and ``throw=False`` returns NaN for the caller to check.
     """
     if form not in ("exact", "log"):
         raise ValueError(f"form must be 'exact' or 'log', got {form!r}")
-    return _transition_cev(p, jnp.asarray(tau_new, dtype=float), ss0, T=int(T), tol=float(tol),
-                           max_iter=int(max_iter), form=form)  # fmt: skip
+    value, ok = _transition_cev(p, jnp.asarray(tau_new, dtype=float), ss0, T=int(T), tol=float(tol),
+                                max_iter=int(max_iter), form=form)  # fmt: skip
+    if throw:
+        return eqx.error_if(value, ~ok, "transition CEV: the transition path or a steady state did not converge")
+    return jnp.where(ok, value, jnp.nan)
 
 
 @functools.partial(jax.jit, static_argnames=("T", "tol", "max_iter", "form"))
@@ -279,7 +284,7 @@ def _transition_cev(p, tau_new, ss0, *, T, tol, max_iter, form):
     w = _welfare(paths["C"], ss0.C, ss1.C, p.beta, p.sigma)
     ok = (res <= tol) & ss0.info.converged & ss1.info.converged
     value = w.cev_trans if form == "exact" else w.cev_trans_log
-    return jnp.where(ok, value, jnp.nan)
+    return value, ok
 
 
 def cev_gradient(p: MultiproductParams, tau_new, *, T: int = 300, ss0: Equilibrium | None = None, **kw):
@@ -357,7 +362,7 @@ def optimal_schedule(
                 break
             direction = proj / jnp.max(jnp.abs(proj))
             cand = project_weighted_average(tau + step_size * direction, s, average)
-            v_new, g_new = cev_gradient(p, cand, T=T, ss0=ss0)
+            v_new, g_new = cev_gradient(p, cand, T=T, ss0=ss0, throw=False)
             if bool(jnp.isfinite(v_new)) and float(v_new) > float(value):
                 tau, value, grad = cand, v_new, g_new
                 step_size *= 1.5
