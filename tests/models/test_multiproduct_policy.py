@@ -102,15 +102,15 @@ def test_cev_gradient_matches_finite_differences():
     assert 0.005 < float(value) < 0.05
     h = 1e-5
 
-    def value(t):  # the compiled value-and-gradient program, reused (no second compilation)
+    def cev_at(t):  # the compiled value-and-gradient program, reused (no second compilation)
         return float(pol.cev_gradient(p, t, T=T, ss0=ss0)[0])
 
     for k in range(4):
         e = jnp.zeros(4).at[k].set(h)
-        fd = (value(tau + e) - value(tau - e)) / (2 * h)
+        fd = (cev_at(tau + e) - cev_at(tau - e)) / (2 * h)
         assert abs(float(grad[k]) - fd) < 1e-6 * max(1.0, abs(fd)), (k, float(grad[k]), fd)
     # vmap over schedules equals separate solves
     batch = jnp.stack([tau, jnp.full((4,), 0.05)])
     values = jax.vmap(lambda t: pol.transition_cev(p, t, T=T, ss0=ss0))(batch)
     np.testing.assert_allclose(np.asarray(values[0]), float(value), rtol=1e-9)
-    np.testing.assert_allclose(np.asarray(values[1]), value(jnp.full((4,), 0.05)), rtol=1e-9)
+    np.testing.assert_allclose(np.asarray(values[1]), cev_at(jnp.full((4,), 0.05)), rtol=1e-9)

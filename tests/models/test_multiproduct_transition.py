@@ -123,7 +123,8 @@ def test_a_tariff_path_with_a_phase_in(model):
         (dict(tau=np.full((3,), 0.05)), "tau must have shape"),
         (dict(tau=np.full((4,), -0.05)), "tau must satisfy tau >= 0"),
         (dict(tau=np.array([0.05, np.nan, 0.05, 0.05])), "tau must satisfy tau >= 0 and finite"),
-        (dict(tau=np.full((4,), 0.05), method="newton"), "method must be one of"),
+        (dict(tau=np.full((4,), 0.05), method="secant"), "method must be one of"),
+        (dict(tau=np.full((4,), 0.05), fallback="secant"), "fallback must be None or one of"),
         (dict(tau=np.full((4,), 0.05), T=1), "T must satisfy T >= 2"),
     ],
 )
@@ -135,11 +136,14 @@ def test_bad_input_is_a_named_error(model, kwargs, match):
 
 def test_a_solve_cut_short_is_reported(model):
     p, ss0 = model
-    out = tr.solve_transition(p, jnp.full((4,), 0.05), ss0=ss0, T=T, max_iter=1, throw=False)
+    out = tr.solve_transition(p, jnp.full((4,), 0.05), ss0=ss0, T=T, max_iter=1, fallback=None, throw=False)
     assert not bool(out.info.converged) and int(out.info.iterations) == 1
     assert "iteration limit" in out.info.reason
     with pytest.raises(ConvergenceError, match="transition path"):
-        tr.solve_transition(p, jnp.full((4,), 0.05), ss0=ss0, T=T, max_iter=1)
+        tr.solve_transition(p, jnp.full((4,), 0.05), ss0=ss0, T=T, max_iter=1, fallback=None)
+    # the default fallback continues from there with exact Newton (the path Jacobian by forward mode)
+    rescued = tr.solve_transition(p, jnp.full((4,), 0.05), ss0=ss0, T=T, max_iter=1, fallback_iter=6)
+    assert bool(rescued.info.converged) and int(rescued.info.iterations) > 1
 
 
 def test_jacobian_of_another_horizon_is_refused(model):
