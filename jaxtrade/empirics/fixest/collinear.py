@@ -7,9 +7,9 @@ dropped, with a warning naming it.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
+
+from jaxtrade.empirics.fixest.warn import warn_user
 
 __all__ = ["collinear_columns", "find_collinear"]
 
@@ -72,6 +72,6 @@ def collinear_columns(xtx: np.ndarray, names: list[str], tol: float) -> tuple[np
         raise ValueError(f"all regressors {names} are collinear (with each other or the fixed effects)")
     dropped = [n for n, e in zip(names, excluded, strict=True) if e]
     if dropped:
-        warnings.warn(f"{len(dropped)} variable(s) dropped because of collinearity: {dropped}", stacklevel=7)
+        warn_user(f"{len(dropped)} variable(s) dropped because of collinearity: {dropped}")
     kept_names = [n for n, e in zip(names, excluded, strict=True) if not e]
     return excluded, kept_names, dropped
