@@ -275,6 +275,11 @@ def compute_vcov(
     -------
     vcov : (k, k) ndarray
     meta : VcovMeta
+
+    Raises
+    ------
+    ValueError
+        If a cluster variable has a single group (``G / (G - 1)`` undefined).
     """
     k_fe = int(sum(int(c.max()) + 1 for c in fe_codes)) if fe_codes else 0
     n_fe = len(fe_codes) if n_fe_for_dof is None else n_fe_for_dof
@@ -290,6 +295,12 @@ def compute_vcov(
         return factor * np.asarray(_sandwich(bread, meat)), VcovMeta(ssc=factor, df_k=df_k, df_t=df_t, G=None)
 
     # CRV1, one- or two-way (Cameron-Gelbach-Miller: V_1 + V_2 - V_12)
+    for name, c in zip(cluster_names, cluster_codes, strict=True):
+        if len(c) == 0 or int(np.max(c)) == 0:
+            raise ValueError(
+                f"cluster variable {name!r} has a single group in the estimation sample; "
+                "clustered standard errors need at least two clusters"
+            )
     codes = _with_intersection([np.asarray(c) for c in cluster_codes])
     G_list = [int(c.max()) + 1 for c in codes]
     if ssc["G_df"] == "min":
