@@ -46,7 +46,8 @@ def feols(
     ``y`` and ``X`` are demeaned by the fixed effects (weighted alternating
     projections, :func:`~jaxtrade.empirics.fixest.demean`), regressors
     collinear with others or with the fixed effects are dropped (fixest's
-    Cholesky test on ``X'X`` of the demeaned X) with a warning naming them,
+    Cholesky test on ``X'X`` of the demeaned X, standardised by each
+    column's size so that it does not depend on units) with a warning naming them,
     then weighted least squares; the vcov follows :mod:`.vcov`.
 
     Parameters
@@ -66,7 +67,9 @@ def feols(
         ``k_fixef`` ("nonnested"), ``G_adj`` (True), ``G_df`` ("min").
     fixef_rm : ``"singleton"`` (default, as pyfixest) or ``"none"``.
     collin_tol : float
-        Tolerance of the collinearity test on ``X'X`` of the demeaned X.
+        Tolerance of the collinearity test on the standardised ``X'X`` of
+        the demeaned X (columns divided by their root mean square before
+        demeaning, centred with fixed effects).
     fixef_tol, fixef_maxiter :
         Demeaning tolerance (relative change of a sweep) and iteration cap.
     fixef_method : ``"auto"`` (default), ``"two_way"`` or ``"alternating"``

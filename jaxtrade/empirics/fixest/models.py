@@ -42,7 +42,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
-from jaxtrade.empirics.fixest.collinear import collinear_columns
+from jaxtrade.empirics.fixest.collinear import collinear_columns, column_scale
 from jaxtrade.empirics.fixest.demean import DEFAULT_MAXITER, DEFAULT_TOL, cross_table, demean, demean_sharded
 from jaxtrade.empirics.fixest.formula import Formula, Term
 from jaxtrade.empirics.fixest.irls import (
@@ -503,13 +503,14 @@ class Feols:
         the scores.
         """
         w_dev = jnp.asarray(sample.weights) if sample.has_weights else None
+        scale = column_scale(sample.X, sample.coefnames, centered=bool(sample.fe_codes))
         design, sample = self._design_on_device(sample)
         demeaned, demean_info = self._demean(design, sample, w_dev)
         del design
         if demean_info is not None:
             finish(demean_info, throw=self.throw, what="feols demeaning", tol=self.fixef_tol,
                    extra=lambda _: "raise fixef_maxiter or loosen fixef_tol")  # fmt: skip
-        gram_w, coefnames, collinear, keep, beta, bread = self._least_squares(demeaned, w_dev, sample)
+        gram_w, coefnames, collinear, keep, beta, bread = self._least_squares(demeaned, w_dev, sample, scale)
         coef_full = np.zeros(len(sample.coefnames))
         coef_full[keep] = beta
         kept = None if len(keep) == len(sample.coefnames) else tuple(int(j) for j in keep)
@@ -587,14 +588,17 @@ class Feols:
             )  # fmt: skip
         return sol.value, sol.info
 
-    def _least_squares(self, demeaned, w_dev, sample: Sample):
-        """Collinear columns dropped (test on ``X'X``), then ``beta = (X'WX)^-1 X'Wy`` and the bread.
+    def _least_squares(self, demeaned, w_dev, sample: Sample, scale: np.ndarray):
+        """Collinear columns dropped (test on the standardised ``X'X``), then ``beta = (X'WX)^-1 X'Wy`` and the bread.
 
+        ``scale`` is the typical size of each regressor (:func:`~.collinear.column_scale`).
         Returns ``D'WD`` of ``D = [y, X]``, the kept and collinear names, the
         kept column positions, ``beta`` and the bread ``(X'WX)^-1``.
         """
         gram, gram_w = (np.asarray(g) for g in _gram(demeaned, w_dev))
-        excluded, coefnames, collinear = collinear_columns(gram[1:, 1:], sample.coefnames, self.collin_tol)
+        if not (np.all(np.isfinite(gram)) and np.all(np.isfinite(gram_w))):
+            raise ValueError("the cross-products of the outcome and the regressors overflow (not finite); rescale them")
+        excluded, coefnames, collinear = collinear_columns(gram[1:, 1:], sample.coefnames, self.collin_tol, scale)
         keep = np.flatnonzero(~excluded)
         xtx = gram_w[1:, 1:][np.ix_(keep, keep)]
         xty = gram_w[1:, 0][keep]
@@ -722,6 +726,7 @@ class Fepois(Feols):
         groups = tuple(jnp.asarray(c) for c in sample.fe_codes)
         n_groups = sample.n_groups
         table = cross_table(sample.fe_codes[0], sample.fe_codes[1], n_groups[1]) if len(groups) == 2 else None
+        scale = column_scale(sample.X, sample.coefnames, centered=bool(sample.fe_codes))
         state = self._start(sample, y, w, table)
         target_tol = float(self.fixef_tol)
         adaptive = self.adaptive_tol and len(groups) > 1
@@ -733,7 +738,7 @@ class Fepois(Feols):
             finish(dem.info, throw=self.throw, what="fepois demeaning", tol=state.tol)
             demean_infos.append(dem.info)
             if state.coefnames is None:
-                dem = self._drop_collinear(state, dem, sample.coefnames)
+                dem = self._drop_collinear(state, dem, sample.coefnames, scale)
             step = irls_update(y, w, dem.z, dem.zx_resid, dem.combined)
             step, deviance, objective = self._step_halving(state, step, y, w)
             state.step, state.dem_info = step, dem.info
@@ -773,10 +778,20 @@ class Fepois(Feols):
             objective=float(poisson_deviance(y, mu, w)), X=X, warm=warm, tol=float(self.fixef_tol),
         )  # fmt: skip
 
-    def _drop_collinear(self, state: _IrlsState, dem: IrlsDemeaned, names: list[str]) -> IrlsDemeaned:
-        """Collinearity (with each other or the fixed effects) on the first demeaned X, as pyfixest."""
+    def _drop_collinear(
+        self, state: _IrlsState, dem: IrlsDemeaned, names: list[str], scale: np.ndarray
+    ) -> IrlsDemeaned:
+        """Collinearity (with each other or the fixed effects) on the first demeaned X, as pyfixest.
+
+        The test runs on the standardised ``X'X`` (``scale``: :func:`~.collinear.column_scale`).
+        """
         gram = np.asarray(dem.zx_resid.T @ dem.zx_resid)
-        _, state.coefnames, state.collinear = collinear_columns(gram[1:, 1:], names, self.collin_tol)
+        if not np.all(np.isfinite(gram)):
+            raise ValueError(
+                "fepois: the cross-products of the working response and the regressors overflow (not finite); "
+                "rescale them"
+            )
+        _, state.coefnames, state.collinear = collinear_columns(gram[1:, 1:], names, self.collin_tol, scale)
         if not state.collinear:
             return dem
         keep = np.array([True] + [n in state.coefnames for n in names])
