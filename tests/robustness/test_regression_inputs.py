@@ -258,3 +258,67 @@ def test_engine_warnings_point_at_the_user_call(panel):
             case()
         assert record
         assert {w.filename for w in record} == {__file__}, [(w.filename, str(w.message)) for w in record]
+
+
+# ----------------------------------------------------------------------------- scale-invariant collinearity
+@pytest.fixture(scope="module")
+def scaled(panel):
+    out = panel[["firm", "year", "y", "count", "x1", "x2"]].copy()
+    out["b1"], out["b2"] = 1e8 * out.x1, 1e8 * out.x2
+    out["b3"] = 2.0 * out.b1 - 3.0 * out.b2  # exactly collinear, size 1e8
+    out["s1"] = 1e-6 * out.x1  # a genuine regressor of size 1e-6
+    out["firm_big"] = 1e8 * out.firm + 5e9  # collinear with the firm effect, size 1e9
+    out["huge"] = 1e200 * out.x1
+    return out
+
+
+@pytest.mark.parametrize("fml", ["y ~ b1 + b2 + b3 | firm", "y ~ b1 + b2 + b3"])
+def test_collinearity_of_large_regressors_detected(scaled, fml):
+    with pytest.warns(UserWarning, match=r"collinearity: \['b3'\]") as record:
+        res = feols(fml, scaled, vcov="hetero")
+    assert {w.filename for w in record} == {__file__}
+    assert res.collinear == ["b3"]
+    ref = feols(fml.replace("b1 + b2 + b3", "x1 + x2"), scaled, vcov="hetero")
+    np.testing.assert_allclose(res.coef()[["b1", "b2"]].to_numpy() * 1e8, ref.coef()[["x1", "x2"]], rtol=1e-6)
+    np.testing.assert_allclose(res.se()[["b1", "b2"]].to_numpy() * 1e8, ref.se()[["x1", "x2"]], rtol=1e-6)
+
+
+def test_collinearity_of_large_regressors_detected_fepois(scaled):
+    with pytest.warns(UserWarning, match=r"collinearity: \['b3'\]"):
+        res = fepois("count ~ b1 + b2 + b3 | firm", scaled)
+    ref = fepois("count ~ x1 + x2 | firm", scaled)
+    np.testing.assert_allclose(res.coef().to_numpy() * 1e8, ref.coef().to_numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("fml", ["y ~ s1 + x2 | firm", "y ~ s1 + x2"])
+def test_small_regressor_not_dropped(scaled, fml):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no collinearity warning
+        res = feols(fml, scaled, vcov={"CRV1": "firm"})
+    assert res.collinear == [] and "s1" in res.coefnames
+    ref = feols(fml.replace("s1", "x1"), scaled, vcov={"CRV1": "firm"})
+    np.testing.assert_allclose(res.coef()["s1"] * 1e-6, ref.coef()["x1"], rtol=1e-7)
+    np.testing.assert_allclose(res.se()["s1"] * 1e-6, ref.se()["x1"], rtol=1e-7)
+
+
+def test_small_regressor_not_dropped_fepois(scaled):
+    res = fepois("count ~ s1 + x2 | firm", scaled)
+    assert res.collinear == []
+    ref = fepois("count ~ x1 + x2 | firm", scaled)
+    np.testing.assert_allclose(res.coef()["s1"] * 1e-6, ref.coef()["x1"], rtol=1e-6)
+
+
+def test_large_regressor_collinear_with_fixed_effect_dropped(scaled):
+    with pytest.warns(UserWarning, match="firm_big"):
+        res = feols("y ~ x1 + firm_big | firm", scaled)
+    assert res.collinear == ["firm_big"]
+    _assert_same_fit(res, feols("y ~ x1 | firm", scaled))
+
+
+def test_overflowing_cross_products_raise(scaled):
+    with pytest.raises(ValueError, match=r"\['huge'\] are too large"):
+        feols("y ~ x1 + huge | firm", scaled)
+    with pytest.raises(ValueError, match=r"\['huge'\] are too large"):
+        fepois("count ~ x1 + huge | firm", scaled)
+    with pytest.raises(ValueError, match="overflow"):
+        feols("yy ~ x1 | firm", scaled.assign(yy=1e200 * scaled.y))
