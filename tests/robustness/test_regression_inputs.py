@@ -322,3 +322,11 @@ def test_overflowing_cross_products_raise(scaled):
         fepois("count ~ x1 + huge | firm", scaled)
     with pytest.raises(ValueError, match="overflow"):
         feols("yy ~ x1 | firm", scaled.assign(yy=1e200 * scaled.y))
+
+
+def test_no_residual_degrees_of_freedom_raises():
+    data = pd.DataFrame({"y": [1.0, 2.0, 4.0], "x1": [0.0, 1.0, 3.0], "x2": [1.0, -1.0, 2.0]})
+    for vcov in ["iid", "hetero"]:
+        for fn in (feols, fepois):
+            with pytest.raises(ValueError, match="no residual degrees of freedom: 3 observation"):
+                fn("y ~ x1 + x2", data, vcov=vcov)

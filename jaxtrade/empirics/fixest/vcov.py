@@ -169,6 +169,12 @@ def small_sample_correction(
     factor : float
     df_k : int, the parameter count K
     df_t : int, degrees of freedom of the t distribution
+
+    Raises
+    ------
+    ValueError
+        If ``N <= K`` where the factor or ``df_t`` needs ``N - K`` (no
+        residual degrees of freedom).
     """
     k_fe_adj = k_fe - (n_fe - 1) if n_fe > 1 else k_fe
     if ssc["k_fixef"] == "none" or n_fe == 0:
@@ -177,6 +183,11 @@ def small_sample_correction(
         df_k = k + k_fe_adj
     else:
         df_k = k + k_fe_adj - k_fe_nested + n_fe_fully_nested
+    if N - df_k <= 0 and (ssc["k_adj"] or vcov_kind != "CRV1"):
+        raise ValueError(
+            f"no residual degrees of freedom: {N} observation(s) for {df_k} parameters "
+            "(slopes and fixed-effect levels); the vcov is undefined"
+        )
     adj = 1.0
     if ssc["k_adj"]:
         adj = (N - 1) / (N - df_k) if vcov_kind != "hetero" else N / (N - df_k)
