@@ -17,7 +17,7 @@ import pandas as pd
 
 from jaxtrade.empirics.fixest.demean import DEFAULT_MAXITER, DEFAULT_TOL, demean
 from jaxtrade.empirics.fixest.formula import parse_formula
-from jaxtrade.empirics.fixest.models import Feols, Fepois, FixestResult
+from jaxtrade.empirics.fixest.models import Feols, Fepois, FixestResult, check_iterations, check_tolerance
 from jaxtrade.empirics.fixest.sample import build_sample
 from jaxtrade.empirics.fixest.vcov import parse_vcov, resolve_ssc
 from jaxtrade.empirics.literals import DemeanMethod, EtableType, FixefRm, check_literal
@@ -46,7 +46,8 @@ def feols(
     ``y`` and ``X`` are demeaned by the fixed effects (weighted alternating
     projections, :func:`~jaxtrade.empirics.fixest.demean`), regressors
     collinear with others or with the fixed effects are dropped (fixest's
-    Cholesky test on ``X'X`` of the demeaned X) with a warning naming them,
+    Cholesky test on ``X'X`` of the demeaned X, standardised by each
+    column's size so that it does not depend on units) with a warning naming them,
     then weighted least squares; the vcov follows :mod:`.vcov`.
 
     Parameters
@@ -58,13 +59,17 @@ def feols(
     data : pandas.DataFrame
     vcov : ``"iid"`` (default), ``"hetero"``/``"HC1"``, ``{"CRV1": "cl"}`` or two-way ``{"CRV1": "cl1+cl2"}``.
     weights : str, optional
-        Column of (analytic) weights.
+        Column of (analytic) weights, non-negative; rows of zero weight
+        leave the sample (as fixest), so ``nobs``, the degrees of freedom
+        and every vcov are those of the positive-weight rows.
     ssc : dict, optional
         Small-sample options as ``pyfixest.ssc()``: ``k_adj`` (True),
         ``k_fixef`` ("nonnested"), ``G_adj`` (True), ``G_df`` ("min").
     fixef_rm : ``"singleton"`` (default, as pyfixest) or ``"none"``.
     collin_tol : float
-        Tolerance of the collinearity test on ``X'X`` of the demeaned X.
+        Tolerance of the collinearity test on the standardised ``X'X`` of
+        the demeaned X (columns divided by their root mean square before
+        demeaning, centred with fixed effects).
     fixef_tol, fixef_maxiter :
         Demeaning tolerance (relative change of a sweep) and iteration cap.
     fixef_method : ``"auto"`` (default), ``"two_way"`` or ``"alternating"``
@@ -88,7 +93,10 @@ def feols(
     Raises
     ------
     ValueError
-        Unknown column, empty sample, bad vcov, all regressors collinear.
+        Unknown or duplicated column, empty sample, bad vcov, all regressors
+        collinear, a cluster variable with a single group, non-numeric,
+        negative or all-zero weights, a tolerance that is not a finite
+        positive number or an iteration cap below 1.
     jaxtrade.errors.ConvergenceError
         If the demeaning does not converge (``throw=True``).
 
@@ -151,7 +159,7 @@ def fepois(
     data : pandas.DataFrame
     vcov : ``"iid"``, ``"hetero"``, ``{"CRV1": "cl"}`` or ``{"CRV1": "cl1+cl2"}``.
     weights : str, optional
-        Column of observation weights.
+        Column of observation weights (zero-weight rows leave the sample, see :func:`feols`).
     ssc : dict, optional
         Small-sample options (see :func:`feols`).
     fixef_rm : ``"singleton"`` (default) or ``"none"``.
@@ -178,7 +186,9 @@ def fepois(
     Raises
     ------
     ValueError
-        Negative outcome, unknown column, empty sample, bad vcov.
+        Negative or all-zero outcome, unknown or duplicated column, empty
+        sample, bad vcov, bad weights, tolerances or iteration caps (see
+        :func:`feols`).
     jaxtrade.errors.ConvergenceError
         If IRLS or the demeaning does not converge (``throw=True``).
 
@@ -327,6 +337,8 @@ def residualize(
     >>> residualize(df, "x", fixef="g").tolist()
     [-1.0, 1.0, -2.0, 2.0]
     """
+    check_tolerance("fixef_tol", fixef_tol)
+    fixef_maxiter = check_iterations("fixef_maxiter", fixef_maxiter)
     controls = _as_list(controls)
     fixef = _as_list(fixef)
     fe_text = " + ".join(fixef)

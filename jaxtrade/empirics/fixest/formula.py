@@ -23,6 +23,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from jaxtrade.empirics.fixest.warn import warn_user
+
 TRANSFORMS = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt}
 """Element-wise transforms allowed around a column name in a formula."""
 
@@ -148,6 +150,12 @@ def parse_formula(fml: str) -> Formula:
     ValueError
         If the formula lacks ``~``, has more than one ``|`` (IV is not
         supported), or a term cannot be parsed.
+
+    Warns
+    -----
+    UserWarning
+        For a repeated fixed effect (``f + f``, ``a^b + b^a``), which is kept
+        once, so the degrees of freedom count it once (pyfixest's result).
     """
     if not isinstance(fml, str):
         raise TypeError(f"formula must be a string, got {type(fml).__name__}")
@@ -188,6 +196,10 @@ def parse_formula(fml: str) -> Formula:
             cols = tuple(c.strip() for c in raw.split("^"))
             if any(not c or not re.match(r"^[^()]+$", c) for c in cols):
                 raise ValueError(f"cannot parse fixed effect {raw!r} in formula {fml!r}")
+            if any(sorted(cols) == sorted(prev) for prev in fixed_effects):
+                # the same partition of the rows (``f + f``, ``a^b + b^a``): count it once in the dof
+                warn_user(f"fixed effect {raw!r} is repeated in formula {fml!r}; it is used once")
+                continue
             fixed_effects.append(cols)
     if fixed_effects:
         intercept = False

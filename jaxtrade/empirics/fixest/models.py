@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import warnings
+import math
+import numbers
 from typing import Any, ClassVar
 
 import jax
@@ -41,7 +42,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
-from jaxtrade.empirics.fixest.collinear import collinear_columns
+from jaxtrade.empirics.fixest.collinear import collinear_columns, column_scale
 from jaxtrade.empirics.fixest.demean import DEFAULT_MAXITER, DEFAULT_TOL, cross_table, demean, demean_sharded
 from jaxtrade.empirics.fixest.formula import Formula, Term
 from jaxtrade.empirics.fixest.irls import (
@@ -55,10 +56,59 @@ from jaxtrade.empirics.fixest.irls import (
 )
 from jaxtrade.empirics.fixest.sample import Sample, build_sample, cluster_codes_for, separation_fe_mask
 from jaxtrade.empirics.fixest.vcov import SSC_DEFAULTS, VcovMeta, VcovSpec, compute_vcov, parse_vcov
+from jaxtrade.empirics.fixest.warn import warn_user
 from jaxtrade.empirics.literals import DemeanMethod, FixefRm
 from jaxtrade.errors import SolverInfo, combine_info, finish, solver_info
 
-__all__ = ["Estimates", "Feols", "Fepois", "FixestResult", "OlsStatistics", "PoissonStatistics", "VcovInputs"]
+__all__ = [
+    "Estimates",
+    "Feols",
+    "Fepois",
+    "FixestResult",
+    "OlsStatistics",
+    "PoissonStatistics",
+    "VcovInputs",
+    "check_iterations",
+    "check_tolerance",
+]
+
+
+# --------------------------------------------------------------------------- option checks
+def check_tolerance(name: str, value) -> float:
+    """``value`` as a float if it is a finite positive number, else ValueError naming the option.
+
+    Examples
+    --------
+    >>> check_tolerance("fixef_tol", 1e-8)
+    1e-08
+    >>> check_tolerance("fixef_tol", 0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: fixef_tol must be a finite positive number, got 0.0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
+    return float(value)
+
+
+def check_iterations(name: str, value) -> int:
+    """``value`` as an int if it is a whole number >= 1, else ValueError naming the option.
+
+    Examples
+    --------
+    >>> check_iterations("iwls_maxiter", 25)
+    25
+    >>> check_iterations("iwls_maxiter", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: iwls_maxiter must be an integer >= 1, got 0
+    """
+    whole = isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer()
+    )
+    if isinstance(value, bool) or not whole or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
 
 
 # --------------------------------------------------------------------------- what a fit keeps
@@ -175,6 +225,7 @@ class FixestResult:
     vcov_label : ``"iid"``, ``"hetero"``, ``"CRV1: cl"``...
     nobs : observations used in the fit.
     n_dropped : rows dropped for NaN/inf values (in any used column).
+    n_zero_weights : rows dropped for a zero weight (as fixest; not in ``nobs``).
     n_singletons : rows dropped as fixed-effect singletons.
     n_separation : rows dropped by the PPML separation check.
     fixef : fixed-effect names (``a^b`` for combined).
@@ -215,6 +266,7 @@ class FixestResult:
     fitted: np.ndarray
     info: SolverInfo
     weights_name: str | None = None
+    n_zero_weights: int = 0
     n_separation: int = 0
     r2: float | None = None
     r2_within: float | None = None
@@ -335,6 +387,8 @@ class FixestResult:
         dropped = []
         if self.n_dropped:
             dropped.append(f"{self.n_dropped} for NA/inf")
+        if self.n_zero_weights:
+            dropped.append(f"{self.n_zero_weights} of zero weight")
         if self.n_singletons:
             dropped.append(f"{self.n_singletons} singletons")
         if self.n_separation:
@@ -386,6 +440,11 @@ def _residuals_scores(d, w, coef, kept):
     return resid, X * wu[:, None], jnp.sum(resid * wu)
 
 
+def _ratio(num: float, den: float) -> float:
+    """``num / den``, NaN when ``den`` is zero (an undefined fit statistic, never ZeroDivisionError)."""
+    return float(num) / float(den) if den != 0 else float("nan")
+
+
 def _no_demeaning(tol: float) -> SolverInfo:
     """The verdict of a model without fixed effects: nothing to demean, successful."""
     return solver_info(jnp.asarray(0, jnp.int32), jnp.asarray(0.0), tol)
@@ -418,6 +477,12 @@ class Feols:
 
     method: ClassVar[str] = "feols"
 
+    def __post_init__(self) -> None:
+        """Check the tolerances and iteration caps up front (ValueError naming the option)."""
+        check_tolerance("collin_tol", self.collin_tol)
+        check_tolerance("fixef_tol", self.fixef_tol)
+        object.__setattr__(self, "fixef_maxiter", check_iterations("fixef_maxiter", self.fixef_maxiter))
+
     # ------------------------------------------------------------------ the three steps
     def fit(self, formula: Formula, depvar: Term, data: pd.DataFrame) -> FixestResult:
         """Fit the model of ``depvar`` on ``data``: :meth:`sample`, :meth:`estimate`, :meth:`result`."""
@@ -438,13 +503,14 @@ class Feols:
         the scores.
         """
         w_dev = jnp.asarray(sample.weights) if sample.has_weights else None
+        scale = column_scale(sample.X, sample.coefnames, centered=bool(sample.fe_codes))
         design, sample = self._design_on_device(sample)
         demeaned, demean_info = self._demean(design, sample, w_dev)
         del design
         if demean_info is not None:
             finish(demean_info, throw=self.throw, what="feols demeaning", tol=self.fixef_tol,
                    extra=lambda _: "raise fixef_maxiter or loosen fixef_tol")  # fmt: skip
-        gram_w, coefnames, collinear, keep, beta, bread = self._least_squares(demeaned, w_dev, sample)
+        gram_w, coefnames, collinear, keep, beta, bread = self._least_squares(demeaned, w_dev, sample, scale)
         coef_full = np.zeros(len(sample.coefnames))
         coef_full[keep] = beta
         kept = None if len(keep) == len(sample.coefnames) else tuple(int(j) for j in keep)
@@ -479,6 +545,7 @@ class Feols:
             vcov_label=self.spec.label,
             nobs=len(sample.y),
             n_dropped=sample.n_dropped,
+            n_zero_weights=sample.n_zero_weights,
             n_singletons=sample.n_singletons,
             n_separation=sample.n_separation,
             fixef=list(sample.fe_names),
@@ -521,14 +588,17 @@ class Feols:
             )  # fmt: skip
         return sol.value, sol.info
 
-    def _least_squares(self, demeaned, w_dev, sample: Sample):
-        """Collinear columns dropped (test on ``X'X``), then ``beta = (X'WX)^-1 X'Wy`` and the bread.
+    def _least_squares(self, demeaned, w_dev, sample: Sample, scale: np.ndarray):
+        """Collinear columns dropped (test on the standardised ``X'X``), then ``beta = (X'WX)^-1 X'Wy`` and the bread.
 
+        ``scale`` is the typical size of each regressor (:func:`~.collinear.column_scale`).
         Returns ``D'WD`` of ``D = [y, X]``, the kept and collinear names, the
         kept column positions, ``beta`` and the bread ``(X'WX)^-1``.
         """
         gram, gram_w = (np.asarray(g) for g in _gram(demeaned, w_dev))
-        excluded, coefnames, collinear = collinear_columns(gram[1:, 1:], sample.coefnames, self.collin_tol)
+        if not (np.all(np.isfinite(gram)) and np.all(np.isfinite(gram_w))):
+            raise ValueError("the cross-products of the outcome and the regressors overflow (not finite); rescale them")
+        excluded, coefnames, collinear = collinear_columns(gram[1:, 1:], sample.coefnames, self.collin_tol, scale)
         keep = np.flatnonzero(~excluded)
         xtx = gram_w[1:, 1:][np.ix_(keep, keep)]
         xty = gram_w[1:, 0][keep]
@@ -540,23 +610,29 @@ class Feols:
     def _ols_statistics(sample: Sample, ssr: float, k: int, ssy_within: float) -> OlsStatistics:
         """R2, adjusted R2 (total and within the fixed effects) and RMSE, as fixest.
 
-        ``ssy_within`` is the weighted sum of squares of the demeaned y.
+        ``ssy_within`` is the weighted sum of squares of the demeaned y. A
+        constant outcome (as pyfixest: zero coefficients and standard
+        errors) has undefined R2s, NaN here, with a warning; so has a model
+        without residual degrees of freedom its adjusted R2s.
         """
         N = len(sample.y)
         y, w = sample.y, sample.weights
         ybar = np.average(y, weights=w) if w.sum() > 0 else 0.0
         ssy = float(np.sum(w * (y - ybar) ** 2))
-        r2 = 1.0 - ssr / ssy
+        if np.ptp(y) == 0:
+            warn_user("the dependent variable is constant in the estimation sample: R2 is undefined (NaN)")
+            ssy = ssy_within = 0.0
+        r2 = 1.0 - _ratio(ssr, ssy)
         if sample.fe_codes:
             k_fe = int(np.sum(np.array(sample.n_groups) - 1) + 1)
-            adj = (N - sample.has_intercept) / (N - k - k_fe)
-            r2_within: float | None = 1.0 - ssr / ssy_within
-            adj_r2_within = 1.0 - (ssr / ssy_within) * (N - k_fe) / (N - k - k_fe)
+            adj = _ratio(N - sample.has_intercept, N - k - k_fe)
+            r2_within: float | None = 1.0 - _ratio(ssr, ssy_within)
+            adj_r2_within: float | None = 1.0 - _ratio(ssr, ssy_within) * _ratio(N - k_fe, N - k - k_fe)
         else:
-            adj = (N - sample.has_intercept) / (N - k)
+            adj = _ratio(N - sample.has_intercept, N - k)
             r2_within = adj_r2_within = None
         return OlsStatistics(
-            r2=r2, r2_within=r2_within, adj_r2=1.0 - (ssr / ssy) * adj, adj_r2_within=adj_r2_within,
+            r2=r2, r2_within=r2_within, adj_r2=1.0 - _ratio(ssr, ssy) * adj, adj_r2_within=adj_r2_within,
             rmse=float(np.sqrt(ssr / N)),
         )  # fmt: skip
 
@@ -602,6 +678,12 @@ class Fepois(Feols):
 
     method: ClassVar[str] = "fepois"
 
+    def __post_init__(self) -> None:
+        """The checks of :meth:`Feols.__post_init__`, and of ``iwls_tol`` and ``iwls_maxiter``."""
+        super().__post_init__()
+        check_tolerance("iwls_tol", self.iwls_tol)
+        object.__setattr__(self, "iwls_maxiter", check_iterations("iwls_maxiter", self.iwls_maxiter))
+
     def sample(self, formula: Formula, depvar: Term, data: pd.DataFrame) -> Sample:
         """The OLS sample with a non-negative outcome, less the rows separated by a fixed effect.
 
@@ -613,6 +695,8 @@ class Fepois(Feols):
                 f"fepois: the dependent variable {depvar.name!r} has negative values; "
                 "a Poisson outcome must be non-negative"
             )
+        if np.all(sample.y == 0):
+            raise ValueError(f"fepois: the dependent variable {depvar.name!r} is zero for every observation")
         if sample.fe_codes and self.separation_check:
             sep = separation_fe_mask(sample.y, sample.fe_codes)
             if sep.any():
@@ -622,10 +706,8 @@ class Fepois(Feols):
                         "(all outcomes zero within fixed-effect levels)"
                     )
                 n_separation = int(sep.sum())
-                warnings.warn(f"{n_separation} observations removed because of separation.", stacklevel=5)
+                warn_user(f"{n_separation} observations removed because of separation.")
                 sample = dataclasses.replace(sample.subset(~sep), n_separation=n_separation)
-        if np.all(sample.y == 0):
-            raise ValueError(f"fepois: the dependent variable {depvar.name!r} is zero for every observation")
         return sample
 
     def estimate(self, sample: Sample) -> tuple[Sample, Estimates]:
@@ -644,6 +726,7 @@ class Fepois(Feols):
         groups = tuple(jnp.asarray(c) for c in sample.fe_codes)
         n_groups = sample.n_groups
         table = cross_table(sample.fe_codes[0], sample.fe_codes[1], n_groups[1]) if len(groups) == 2 else None
+        scale = column_scale(sample.X, sample.coefnames, centered=bool(sample.fe_codes))
         state = self._start(sample, y, w, table)
         target_tol = float(self.fixef_tol)
         adaptive = self.adaptive_tol and len(groups) > 1
@@ -655,7 +738,7 @@ class Fepois(Feols):
             finish(dem.info, throw=self.throw, what="fepois demeaning", tol=state.tol)
             demean_infos.append(dem.info)
             if state.coefnames is None:
-                dem = self._drop_collinear(state, dem, sample.coefnames)
+                dem = self._drop_collinear(state, dem, sample.coefnames, scale)
             step = irls_update(y, w, dem.z, dem.zx_resid, dem.combined)
             step, deviance, objective = self._step_halving(state, step, y, w)
             state.step, state.dem_info = step, dem.info
@@ -695,10 +778,20 @@ class Fepois(Feols):
             objective=float(poisson_deviance(y, mu, w)), X=X, warm=warm, tol=float(self.fixef_tol),
         )  # fmt: skip
 
-    def _drop_collinear(self, state: _IrlsState, dem: IrlsDemeaned, names: list[str]) -> IrlsDemeaned:
-        """Collinearity (with each other or the fixed effects) on the first demeaned X, as pyfixest."""
+    def _drop_collinear(
+        self, state: _IrlsState, dem: IrlsDemeaned, names: list[str], scale: np.ndarray
+    ) -> IrlsDemeaned:
+        """Collinearity (with each other or the fixed effects) on the first demeaned X, as pyfixest.
+
+        The test runs on the standardised ``X'X`` (``scale``: :func:`~.collinear.column_scale`).
+        """
         gram = np.asarray(dem.zx_resid.T @ dem.zx_resid)
-        _, state.coefnames, state.collinear = collinear_columns(gram[1:, 1:], names, self.collin_tol)
+        if not np.all(np.isfinite(gram)):
+            raise ValueError(
+                "fepois: the cross-products of the working response and the regressors overflow (not finite); "
+                "rescale them"
+            )
+        _, state.coefnames, state.collinear = collinear_columns(gram[1:, 1:], names, self.collin_tol, scale)
         if not state.collinear:
             return dem
         keep = np.array([True] + [n in state.coefnames for n in names])

@@ -5,7 +5,9 @@ As fixest/pyfixest, the sample of one model is built in three steps:
 1. evaluate the dependent variable and the regressors on the data (float64),
    into one ``(N, 1 + k)`` array ``[y, X]``;
 2. drop rows with NaN/inf in any used column (dependent variable,
-   regressors, fixed effects, weights, cluster variables) and count them;
+   regressors, fixed effects, weights, cluster variables) and count them,
+   then rows of zero weight (as fixest: they do not contribute to the fit,
+   so they leave N, the degrees of freedom and the vcov);
 3. with ``fixef_rm="singleton"`` drop, iteratively, observations alone in a
    fixed-effect level (:func:`singleton_mask`).
 
@@ -16,7 +18,6 @@ fixed-effect levels whose outcome is zero throughout are removed.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from jaxtrade.empirics.fixest.formula import (
     fixed_effect_missing,
 )
 from jaxtrade.empirics.fixest.vcov import VcovSpec
+from jaxtrade.empirics.fixest.warn import warn_user
 from jaxtrade.empirics.literals import FixefRm, check_literal
 
 __all__ = ["Sample", "build_sample", "cluster_codes_for", "separation_fe_mask", "singleton_mask"]
@@ -60,6 +62,8 @@ class Sample:
         Positions of the sample rows in the input data.
     n_dropped : int
         Rows dropped for NaN/inf.
+    n_zero_weights : int
+        Rows dropped for a zero weight.
     n_singletons : int
         Rows dropped as singletons.
     n_separation : int
@@ -75,6 +79,7 @@ class Sample:
     fe_names: list[str]
     rows: np.ndarray
     n_dropped: int
+    n_zero_weights: int = 0
     n_singletons: int = 0
     n_separation: int = 0
 
@@ -176,20 +181,41 @@ def _design(formula: Formula, depvar: Term, data: pd.DataFrame) -> tuple[np.ndar
 
 def _complete_rows(
     formula: Formula, yx: np.ndarray, data: pd.DataFrame, weights: str | None, cluster_cols: list[str]
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Rows without NaN/inf in any used column, and the weights column (None without weights)."""
+) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Rows without NaN/inf in any used column and of positive weight, the weights (None without), zero-weight rows.
+
+    Raises
+    ------
+    ValueError
+        Non-numeric or negative weights, or every weight zero.
+    """
     keep = np.all(np.isfinite(yx), axis=1)
     for fe in formula.fixed_effects:
         keep &= ~fixed_effect_missing(fe, data)
     for col in cluster_cols:
         keep &= ~data[col].isna().to_numpy()
     if weights is None:
-        return keep, None
-    w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        return keep, None, 0
+    column = data[weights]
+    if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
+        raise ValueError(f"weights column {weights!r} must be numeric, got dtype {column.dtype}")
+    w = column.to_numpy(dtype=np.float64, na_value=np.nan)
     keep &= np.isfinite(w)
     if np.any(w[keep] < 0):
-        raise ValueError(f"weights column {weights!r} must be non-negative")
-    return keep, w
+        raise ValueError(f"weights column {weights!r} must be non-negative (it has negative values)")
+    zero = keep & (w == 0)
+    n_zero = int(zero.sum())
+    if n_zero and n_zero == int(keep.sum()):
+        raise ValueError(f"weights column {weights!r} is zero for every observation of the sample")
+    return keep & ~zero, w, n_zero
+
+
+def _check_unique_columns(data: pd.DataFrame, used: list[str]) -> None:
+    """Raise ValueError naming the columns the model uses that appear more than once in ``data``."""
+    duplicated = set(data.columns[data.columns.duplicated()])
+    repeated = [c for c in dict.fromkeys(used) if c in duplicated]
+    if repeated:
+        raise ValueError(f"column name(s) {repeated} appear more than once in the data; rename or drop the copies")
 
 
 def _drop_singletons(sample: Sample) -> Sample:
@@ -200,7 +226,7 @@ def _drop_singletons(sample: Sample) -> Sample:
     n_single = int(single.sum())
     if n_single == len(single):
         raise ValueError(f"empty sample: all {len(single)} observations are fixed-effect singletons")
-    warnings.warn(f"{n_single} singleton fixed effect(s) dropped from the model.", stacklevel=7)
+    warn_user(f"{n_single} singleton fixed effect(s) dropped from the model.")
     return dataclasses.replace(sample.subset(~single), n_singletons=n_single)
 
 
@@ -218,21 +244,30 @@ def build_sample(
     Raises
     ------
     ValueError
-        Unknown column, non-numeric regressor, negative weights, bad
-        ``fixef_rm``, or an empty sample after dropping.
+        Unknown or duplicated column, non-numeric regressor, non-numeric,
+        negative or all-zero weights, bad ``fixef_rm``, or an empty sample
+        after dropping.
+
+    Warns
+    -----
+    UserWarning
+        When rows of zero weight or fixed-effect singletons are dropped.
     """
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     check_literal("fixef_rm", fixef_rm, FixefRm)
     cluster_cols = [c for cl in vcov_spec.cluster for c in cl]
     check_columns(formula, data, {"weights": weights, **{f"cluster ({c})": c for c in cluster_cols}})
+    _check_unique_columns(data, [*formula.columns, *([weights] if weights else []), *cluster_cols])
 
     n_total = len(data)
     yx, names = _design(formula, depvar, data)
-    keep, w = _complete_rows(formula, yx, data, weights, cluster_cols)
+    keep, w, n_zero = _complete_rows(formula, yx, data, weights, cluster_cols)
     n_kept = int(keep.sum())
     if not n_kept:
         raise ValueError(f"empty sample: all {n_total} rows have NaN/inf in a column used by {formula.text!r}")
+    if n_zero:
+        warn_user(f"{n_zero} observation(s) with zero weight removed from the model.")
     if n_kept == n_total:
         rows = np.arange(n_total)
     else:
@@ -249,7 +284,8 @@ def build_sample(
         fe_codes=[encode_fixed_effect(fe, data, rows) for fe in formula.fixed_effects],
         fe_names=formula.fe_names,
         rows=rows,
-        n_dropped=int(n_total - n_kept),
+        n_dropped=int(n_total - n_kept - n_zero),
+        n_zero_weights=n_zero,
     )
     if sample.fe_codes and fixef_rm == "singleton":
         sample = _drop_singletons(sample)

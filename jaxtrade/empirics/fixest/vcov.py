@@ -169,6 +169,12 @@ def small_sample_correction(
     factor : float
     df_k : int, the parameter count K
     df_t : int, degrees of freedom of the t distribution
+
+    Raises
+    ------
+    ValueError
+        If ``N <= K`` where the factor or ``df_t`` needs ``N - K`` (no
+        residual degrees of freedom).
     """
     k_fe_adj = k_fe - (n_fe - 1) if n_fe > 1 else k_fe
     if ssc["k_fixef"] == "none" or n_fe == 0:
@@ -177,6 +183,11 @@ def small_sample_correction(
         df_k = k + k_fe_adj
     else:
         df_k = k + k_fe_adj - k_fe_nested + n_fe_fully_nested
+    if N - df_k <= 0 and (ssc["k_adj"] or vcov_kind != "CRV1"):
+        raise ValueError(
+            f"no residual degrees of freedom: {N} observation(s) for {df_k} parameters "
+            "(slopes and fixed-effect levels); the vcov is undefined"
+        )
     adj = 1.0
     if ssc["k_adj"]:
         adj = (N - 1) / (N - df_k) if vcov_kind != "hetero" else N / (N - df_k)
@@ -275,6 +286,11 @@ def compute_vcov(
     -------
     vcov : (k, k) ndarray
     meta : VcovMeta
+
+    Raises
+    ------
+    ValueError
+        If a cluster variable has a single group (``G / (G - 1)`` undefined).
     """
     k_fe = int(sum(int(c.max()) + 1 for c in fe_codes)) if fe_codes else 0
     n_fe = len(fe_codes) if n_fe_for_dof is None else n_fe_for_dof
@@ -290,6 +306,12 @@ def compute_vcov(
         return factor * np.asarray(_sandwich(bread, meat)), VcovMeta(ssc=factor, df_k=df_k, df_t=df_t, G=None)
 
     # CRV1, one- or two-way (Cameron-Gelbach-Miller: V_1 + V_2 - V_12)
+    for name, c in zip(cluster_names, cluster_codes, strict=True):
+        if len(c) == 0 or int(np.max(c)) == 0:
+            raise ValueError(
+                f"cluster variable {name!r} has a single group in the estimation sample; "
+                "clustered standard errors need at least two clusters"
+            )
     codes = _with_intersection([np.asarray(c) for c in cluster_codes])
     G_list = [int(c.max()) + 1 for c in codes]
     if ssc["G_df"] == "min":
