@@ -118,3 +118,65 @@ def test_cli_inputs_with_nan_exit_2(tmp_path, capsys, small):
     assert main([*argv, "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "NaN or inf cell" in err and "input_01" in err
+
+
+# --------------------------------------------------------------------------- 4. the support rule of Figure 1
+A, B, C = "010101", "010102", "020101"
+
+
+def support_panel() -> pd.DataFrame:
+    """Seven firms in (USA, 2000): firms 1-3 export A and B (1 each), firms 4-6 A, B (1 each) and C (8), firm 7 (F) A.
+
+    F also exports B to JPN in 2000, so B is its candidate in the USA; 2001 is there for the outcome.
+    """
+    rows = [(f, p, "USA", 2000, 1.0) for f in (1, 2, 3) for p in (A, B)]
+    rows += [(f, p, "USA", 2000, v) for f in (4, 5, 6) for p, v in ((A, 1.0), (B, 1.0), (C, 8.0))]
+    rows += [(7, A, "USA", 2000, 1.0), (7, B, "JPN", 2000, 1.0), (7, A, "USA", 2001, 1.0), (7, B, "USA", 2001, 1.0)]
+    return pd.DataFrame(rows, columns=["firm", "product", "destination", "year", "value"])
+
+
+def test_support_counts_active_exporters_by_default():
+    """Hand computation of EBP(F, B, USA, 2000) from eqs. (1)-(3) and Figure 1's note.
+
+    N = 7 active firms. Shares: firms 1-3 (A .5, B .5), firms 4-6 (A .1, B .1, C .8), F (A 1).
+    Mean shares (eq. 1): A (1.5 + .3 + 1)/7 = .4, B 1.8/7, C 2.4/7; so RCA_A = 1.25 (firms 1-3),
+    .25 (4-6), 2.5 (F); RCA_B = 1.94 (1-3), .39 (4-6): presence u_A = 4 (1, 2, 3, F), u_B = 3
+    (1, 2, 3), C_AB = 3. Exporters: A 7, B 6. F's basket in the USA is {A}, its candidate B.
+    Leaving F out: C_AB = 3, u_A = 3, u_B = 3, so phi_AB = 3 / 3 = 1; exporters of A 6, of B 6,
+    both >= 5 ("at least five active exporters"): EBP = 1. Counting only RCA-present firms
+    (3 and 3, both < 5) would give 0. Full sample: phi_AB = 3 / max(4, 3) = .75.
+    """
+    assert ProximityOptions().support == "exporters"
+    panel = support_panel()
+    res = build_proximity_table(panel, progress=False)
+    row = res.table.set_index(["firm", "product", "destination", "year"]).loc[(7, B, "USA", 2000)]
+    assert row["ebp"] == pytest.approx(1.0, abs=1e-12)
+    assert row["basket_size"] == 1 and row["introduction"] == 1
+    usa = int(np.flatnonzero((res.cells["destination"] == "USA") & (res.cells["year"] == 2000))[0])
+    phi = np.asarray(res.phi.todense())[usa]
+    a, b, c = (list(res.products).index(p) for p in (A, B, C))
+    assert phi[a, b] == pytest.approx(0.75, abs=1e-12)  # full sample, no leave-one-out
+    assert (phi[a, a], phi[b, b], phi[c, c]) == (1.0, 1.0, 0.0)  # C has 3 exporters < 5: no proximity
+    rca = res.panel_rows.set_index(["firm", "product", "destination", "year"])["rca"]
+    assert rca.loc[(1, A, "USA", 2000)] == pytest.approx(1.25) and rca.loc[(7, A, "USA", 2000)] == pytest.approx(2.5)
+    assert rca.loc[(1, B, "USA", 2000)] == pytest.approx(0.5 / (1.8 / 7))
+
+    presence = build_proximity_table(panel, options=ProximityOptions(support="presence"), progress=False).table
+    assert presence.set_index(["firm", "product", "destination", "year"]).loc[(7, B, "USA", 2000), "ebp"] == 0.0
+    full = build_proximity_table(panel, options=ProximityOptions(leave_one_out=False), progress=False).table
+    assert full.set_index(["firm", "product", "destination", "year"]).loc[(7, B, "USA", 2000), "ebp"] == pytest.approx(
+        0.75
+    )
+
+
+def test_cli_support_default_and_option(tmp_path, capsys):
+    support_panel().to_csv(tmp_path / "panel.csv", index=False)
+    base = ["proximity", "build", "--input", str(tmp_path / "panel.csv"), "--no-progress"]
+    ebp = {}
+    for name, flags in (("default", []), ("presence", ["--support", "presence"])):
+        assert main([*base, "--out", str(tmp_path / name), *flags]) == 0
+        table = pd.read_parquet(tmp_path / name / "proximity_table.parquet")
+        table["product"] = table["product"].astype(str)
+        ebp[name] = table.loc[(table["firm"] == 7) & (table["product"] == B) & (table["destination"] == "USA"), "ebp"]
+    assert ebp["default"].item() == pytest.approx(1.0) and ebp["presence"].item() == 0.0
+    capsys.readouterr()

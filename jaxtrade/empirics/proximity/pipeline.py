@@ -65,8 +65,10 @@ class ProximityOptions:
 
     rca_threshold : ``"gt"`` presence is RCA > 1 (paper), ``"ge"`` RCA >= 1.
     min_support : a product needs this many supporting firms in the cell to get proximity (Figure 1: 5).
-    support : ``"presence"`` counts firms with RCA presence in the product (u of eq. 2),
-        ``"exporters"`` counts firms exporting it (X > 0).
+    support : which firms count towards ``min_support``: ``"exporters"`` (default, the paper) the
+        firms exporting the product to the destination-year (X > 0; Figure 1's note asks for "at least
+        five active exporters in that destination-year", and eq. 1 calls a firm with positive exports
+        active), ``"presence"`` only those with RCA presence in it (u of eq. 2), a stricter rule.
     leave_one_out : exclude the firm's own rows from the counts of its phi (section 2.2).
     hs_digits : digit level of HSP (None: the panel's HS digit length).
     hs_curvature : n of HSP (footnote 9: 5).
@@ -80,7 +82,7 @@ class ProximityOptions:
 
     rca_threshold: RcaThreshold = "gt"
     min_support: int = 5
-    support: Support = "presence"
+    support: Support = "exporters"
     leave_one_out: bool = True
     hs_digits: int | None = None
     hs_curvature: float = 5.0
