@@ -30,7 +30,7 @@ from jax.experimental import sparse
 
 from jaxtrade.empirics.literals import RcaThreshold, Support, check_literal
 from jaxtrade.empirics.proximity import measures
-from jaxtrade.empirics.proximity._checks import check_int, check_real
+from jaxtrade.empirics.proximity.checks import check_int, check_real
 from jaxtrade.empirics.proximity.schema import validate_panel
 from jaxtrade.progress import Stages
 

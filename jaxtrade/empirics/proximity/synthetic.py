@@ -52,7 +52,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from jaxtrade.empirics.proximity._checks import check_int, check_real
+from jaxtrade.empirics.proximity.checks import check_int, check_real
 
 
 @dataclasses.dataclass(frozen=True)
