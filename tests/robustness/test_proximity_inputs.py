@@ -7,7 +7,17 @@ import pandas as pd
 import pytest
 
 from jaxtrade.cli import main
-from jaxtrade.empirics.proximity import ProximityOptions, build_proximity_table, generate_panel, get_config
+from jaxtrade.empirics.proximity import (
+    NoCandidatesWarning,
+    ProximityOptions,
+    build_proximity_table,
+    figure2_data,
+    footnote11,
+    generate_panel,
+    get_config,
+    table1,
+    table2,
+)
 
 NAN, INF = float("nan"), float("inf")
 
@@ -180,3 +190,36 @@ def test_cli_support_default_and_option(tmp_path, capsys):
         ebp[name] = table.loc[(table["firm"] == 7) & (table["product"] == B) & (table["destination"] == "USA"), "ebp"]
     assert ebp["default"].item() == pytest.approx(1.0) and ebp["presence"].item() == 0.0
     capsys.readouterr()
+
+
+# --------------------------------------------------------------------------- 3. a panel too small for any candidate
+def test_single_year_panel_warns_and_tables_raise():
+    panel = support_panel().query("year == 2000")
+    with pytest.warns(NoCandidatesWarning, match=r"years \[2000\] hold no pair \(t, t\+1\)"):
+        res = build_proximity_table(panel, progress=False)
+    assert len(res.table) == 0 and res.counts["candidates"] == 0
+    for fn in (table1, table2, footnote11, figure2_data):
+        with pytest.raises(ValueError, match="proximity table is empty"):
+            fn(res.table)
+
+
+def test_no_missing_product_warns():
+    base = support_panel().query("firm != 7")  # firms 1-6 export all their products to their one destination
+    panel = pd.concat([base, base.assign(year=2001)], ignore_index=True)
+    with pytest.warns(NoCandidatesWarning, match=r"C_fdt = S_ft \\ S_fdt is empty.*0 of 6 firm-years"):
+        res = build_proximity_table(panel, progress=False)
+    assert len(res.table) == 0
+
+
+def test_cli_tables_on_empty_build_exit_2(tmp_path, capsys):
+    support_panel().query("year == 2000").to_csv(tmp_path / "panel.csv", index=False)
+    out = tmp_path / "o"
+    with pytest.warns(UserWarning, match="no pair"):
+        assert (
+            main(["proximity", "build", "--input", str(tmp_path / "panel.csv"), "--out", str(out), "--no-progress"])
+            == 0
+        )
+    capsys.readouterr()
+    assert main(["proximity", "tables", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "proximity table is empty" in err

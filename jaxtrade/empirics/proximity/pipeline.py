@@ -21,6 +21,7 @@ each a function of its own, timed and shown on one progress bar
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import jax.numpy as jnp
@@ -39,6 +40,7 @@ __all__ = [
     "BasketSums",
     "Candidates",
     "CellProximity",
+    "NoCandidatesWarning",
     "PanelIndex",
     "Presence",
     "ProximityOptions",
@@ -560,6 +562,31 @@ def _counts(index: PanelIndex, presence: Presence, prox: CellProximity, cand: Ca
     }
 
 
+class NoCandidatesWarning(UserWarning):
+    """The panel gave no firm-candidate-destination-year rows; the message says why."""
+
+
+def _why_no_candidates(index: PanelIndex) -> str:
+    """Why :func:`candidate_sets` found nothing: no consecutive years, or no firm with a product missing somewhere."""
+    years = index.years.to_numpy()
+    _, has_next = _next_year(years)
+    head = "the proximity table is empty (no candidate rows): "
+    if not has_next.any():
+        return head + (
+            f"the panel's years {years.tolist()} hold no pair (t, t+1), so Introduction_{{t+1}} is never observed; "
+            "a panel needs at least two consecutive years"
+        )
+    keep = has_next[index.year]
+    ft = (index.firm * index.T + index.year)[keep]
+    n_dest = pd.Series(index.dest[keep]).groupby(ft).nunique()
+    multi = int((n_dest > 1).sum())
+    return head + (
+        "no firm exports, in a year t followed by t+1, a product to one of its destinations that it does not "
+        "already export to another (C_fdt = S_ft \\ S_fdt is empty for every firm, destination and year; "
+        f"{multi} of {len(n_dest)} firm-years export to more than one destination)"
+    )
+
+
 def build_proximity_table(
     panel: pd.DataFrame,
     inputs: pd.DataFrame | None = None,
@@ -601,7 +628,11 @@ def build_proximity_table(
         ``basket_size`` (|S_fdt|), and integer keys ``firm_id, product_id,
         destination_id, year_id, firm_year, product_year, firm_destination,
         dest_year``. Candidate rows are formed for years t whose t+1 is in
-        the panel and for (f, d, t) with a non-empty basket.
+        the panel and for (f, d, t) with a non-empty basket. A panel that
+        gives none (one year, or every firm selling the same products to all
+        its destinations) returns an empty table with a
+        :class:`NoCandidatesWarning` saying why; :func:`~.tables.table1` and
+        :func:`~.tables.table2` then raise.
 
     Examples
     --------
@@ -645,6 +676,8 @@ def build_proximity_table(
             )
     finally:
         stages.close()
+    if len(cand) == 0:
+        warnings.warn(_why_no_candidates(index), NoCandidatesWarning, stacklevel=2)
     counts = _counts(index, presence, prox, cand, baskets)
     timings: dict[str, Any] = dict(stages.seconds)
     return ProximityResult(table, prox.phi, prox.C, np.asarray(index.products), cells, panel_rows, timings, counts)
