@@ -37,7 +37,9 @@ def add_parser(sub) -> None:
                    help="presence: RCA > 1 (gt, paper) or >= 1 (ge)")  # fmt: skip
     b.add_argument("--min-support", type=int, default=_DEFAULTS["min_support"],
                    help="firms a product needs for proximity (Figure 1: 5)")  # fmt: skip
-    b.add_argument("--support", choices=typing.get_args(Support), default=_DEFAULTS["support"])
+    b.add_argument("--support", choices=typing.get_args(Support), default=_DEFAULTS["support"],
+                   help="firms counted for --min-support: exporters of the product (X > 0, paper) "
+                        "or those with RCA presence in it")  # fmt: skip
     b.add_argument("--no-leave-one-out", action="store_true", help="use the full-sample phi for every firm")
     b.add_argument(
         "--hs-digits", type=int, default=_DEFAULTS["hs_digits"], help="HSP digit level (default: the panel's)"

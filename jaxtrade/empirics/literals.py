@@ -49,7 +49,7 @@ RcaThreshold = Literal["gt", "ge"]
 """RCA presence rule of Heo & Kim (2025), eq. (2): ``"gt"`` RCA > 1 (the paper), ``"ge"`` RCA >= 1."""
 
 Support = Literal["presence", "exporters"]
-"""Support count of the proximity rule (Figure 1's note): firms with RCA presence, or all exporters."""
+"""Support count of the proximity rule (Figure 1's note): firms with RCA presence, or all exporters (the paper)."""
 
 
 def _choices_text(choices: tuple[Any, ...]) -> str:

@@ -109,12 +109,12 @@ def tiny():
 
 OPTION_SETS = [
     ProximityOptions(),
-    ProximityOptions(rca_threshold="ge", support="exporters", hs_digits=4, min_support=3, hs_curvature=3.0),
+    ProximityOptions(rca_threshold="ge", support="presence", hs_digits=4, min_support=3, hs_curvature=3.0),
     ProximityOptions(leave_one_out=False, min_support=2),
 ]
 
 
-@pytest.mark.parametrize("opts", OPTION_SETS, ids=["paper-defaults", "ge-exporters-hs4", "no-loo"])
+@pytest.mark.parametrize("opts", OPTION_SETS, ids=["paper-defaults", "ge-presence-hs4", "no-loo"])
 def test_every_measure_matches_brute_force(tiny, opts):
     res = build_proximity_table(tiny.panel, tiny.inputs, opts)
     expected, phi_dense = brute_force(tiny.panel, tiny.inputs, opts)

@@ -1,0 +1,1 @@
+"""Robustness tests: invalid inputs and edge cases get clear errors."""

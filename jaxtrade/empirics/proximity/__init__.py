@@ -29,6 +29,7 @@ from jaxtrade.empirics.proximity.measures import presence as presence
 from jaxtrade.empirics.proximity.measures import proximity_matrix as proximity_matrix
 from jaxtrade.empirics.proximity.measures import rca_market as rca_market
 from jaxtrade.empirics.proximity.pipeline import STAGES as STAGES
+from jaxtrade.empirics.proximity.pipeline import NoCandidatesWarning as NoCandidatesWarning
 from jaxtrade.empirics.proximity.pipeline import ProximityOptions as ProximityOptions
 from jaxtrade.empirics.proximity.pipeline import ProximityResult as ProximityResult
 from jaxtrade.empirics.proximity.pipeline import build_proximity_table as build_proximity_table
@@ -53,7 +54,7 @@ from jaxtrade.empirics.proximity.tables import table2 as table2
 
 __all__ = [
     "CLUSTER", "FIXED_EFFECTS", "TABLE2_SPECS", "figure2", "figure2_data", "footnote11", "table1", "table2",
-    "PANEL_COLUMNS", "PRESETS", "STAGES", "PanelReport", "ProximityOptions", "ProximityResult", "SyntheticConfig",
+    "PANEL_COLUMNS", "PRESETS", "STAGES", "NoCandidatesWarning", "PanelReport", "ProximityOptions", "ProximityResult", "SyntheticConfig",
     "SyntheticPanel", "build_proximity_table", "cooccurrence", "generate_panel", "get_config", "hs_similarity",
     "io_cosine", "presence", "proximity_matrix", "rca_market", "read_panel", "validate_panel", "write_panel",
 ]  # fmt: skip

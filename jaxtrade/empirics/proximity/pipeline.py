@@ -21,6 +21,7 @@ each a function of its own, timed and shown on one progress bar
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import jax.numpy as jnp
@@ -30,6 +31,7 @@ from jax.experimental import sparse
 
 from jaxtrade.empirics.literals import RcaThreshold, Support, check_literal
 from jaxtrade.empirics.proximity import measures
+from jaxtrade.empirics.proximity.checks import check_int, check_real
 from jaxtrade.empirics.proximity.schema import validate_panel
 from jaxtrade.progress import Stages
 
@@ -38,6 +40,7 @@ __all__ = [
     "BasketSums",
     "Candidates",
     "CellProximity",
+    "NoCandidatesWarning",
     "PanelIndex",
     "Presence",
     "ProximityOptions",
@@ -47,7 +50,9 @@ __all__ = [
     "build_proximity_table",
     "candidate_sets",
     "cell_proximity",
+    "check_inputs_type",
     "index_panel",
+    "input_matrix",
     "input_output_proximity",
     "rca_presence",
 ]
@@ -62,17 +67,24 @@ class ProximityOptions:
 
     rca_threshold : ``"gt"`` presence is RCA > 1 (paper), ``"ge"`` RCA >= 1.
     min_support : a product needs this many supporting firms in the cell to get proximity (Figure 1: 5).
-    support : ``"presence"`` counts firms with RCA presence in the product (u of eq. 2),
-        ``"exporters"`` counts firms exporting it (X > 0).
+    support : which firms count towards ``min_support``: ``"exporters"`` (default, the paper) the
+        firms exporting the product to the destination-year (X > 0; Figure 1's note asks for "at least
+        five active exporters in that destination-year", and eq. 1 calls a firm with positive exports
+        active), ``"presence"`` only those with RCA presence in it (u of eq. 2), a stricter rule.
     leave_one_out : exclude the firm's own rows from the counts of its phi (section 2.2).
     hs_digits : digit level of HSP (None: the panel's HS digit length).
     hs_curvature : n of HSP (footnote 9: 5).
     chunk_size : rows (candidate x basket product) per jit call of the basket kernel.
+
+    Every option is checked on construction: a ``ValueError`` names the
+    option and its rule (``min_support`` an integer >= 0, ``hs_digits``
+    None or a positive integer, ``hs_curvature`` a finite number > 0,
+    ``chunk_size`` an integer >= 1024, the string options one of their choices).
     """
 
     rca_threshold: RcaThreshold = "gt"
     min_support: int = 5
-    support: Support = "presence"
+    support: Support = "exporters"
     leave_one_out: bool = True
     hs_digits: int | None = None
     hs_curvature: float = 5.0
@@ -81,12 +93,13 @@ class ProximityOptions:
     def __post_init__(self):
         check_literal("rca_threshold", self.rca_threshold, RcaThreshold)
         check_literal("support", self.support, Support)
-        if self.min_support < 0:
-            raise ValueError(f"min_support must be >= 0, got {self.min_support}")
-        if self.hs_curvature <= 0:
-            raise ValueError(f"hs_curvature must be > 0, got {self.hs_curvature}")
-        if self.chunk_size < 1024:
-            raise ValueError(f"chunk_size must be >= 1024, got {self.chunk_size}")
+        check_int("min_support", self.min_support, minimum=0)
+        if not isinstance(self.leave_one_out, (bool, np.bool_)):
+            raise ValueError(f"leave_one_out must be True or False, got {self.leave_one_out!r}")
+        if self.hs_digits is not None:
+            check_int("hs_digits", self.hs_digits, minimum=1)
+        check_real("hs_curvature", self.hs_curvature, minimum=0.0, strict=True)
+        check_int("chunk_size", self.chunk_size, minimum=1024)
 
 
 @dataclasses.dataclass
@@ -241,7 +254,7 @@ def index_panel(panel: pd.DataFrame, options: ProximityOptions, *, validate: boo
     if validate:
         panel, _ = validate_panel(panel)
     digits = len(str(panel["product"].iloc[0]))
-    hs_digits = options.hs_digits or digits
+    hs_digits = digits if options.hs_digits is None else int(options.hs_digits)
     if hs_digits > digits:
         raise ValueError(f"hs_digits={hs_digits} exceeds the panel's HS digit length {digits}")
     firm, firms = pd.factorize(panel["firm"], sort=True)
@@ -372,19 +385,50 @@ def input_output_proximity(inputs: pd.DataFrame | None, products) -> jnp.ndarray
 
     Raises
     ------
+    TypeError
+        ``inputs`` is not a DataFrame (e.g. a NumPy array: rows must be labelled by product code).
     ValueError
-        Duplicate product codes in ``inputs``, or panel products it lacks.
+        Duplicate product codes in ``inputs``, panel products it lacks, or
+        NaN/inf cells in the panel products' rows (the message names them).
     """
     if inputs is None:
         return jnp.zeros((len(products), len(products)))
+    return measures.io_cosine(input_matrix(inputs, products))
+
+
+def input_matrix(inputs: pd.DataFrame, products) -> np.ndarray:
+    """The rows of ``inputs`` for ``products``, in their order, checked (see :func:`input_output_proximity`)."""
+    check_inputs_type(inputs)
     dup = inputs.index[inputs.index.astype(str).duplicated()]
     if len(dup):
         raise ValueError(f"inputs has {len(dup)} duplicate product code(s) in its index, e.g. {list(dup[:5])}")
     missing = pd.Index(products).difference(inputs.index.astype(str))
     if len(missing):
         raise ValueError(f"inputs lack {len(missing)} panel product(s), e.g. {list(missing[:5])}")
-    matrix = inputs.loc[:, :].set_axis(inputs.index.astype(str)).loc[products].to_numpy(np.float64)
-    return measures.io_cosine(matrix)
+    rows = inputs.loc[:, :].set_axis(inputs.index.astype(str)).loc[products]
+    try:
+        matrix = rows.to_numpy(np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"inputs must hold numbers (input shares) in every column: {err}") from None
+    bad = ~np.isfinite(matrix)
+    if bad.any():
+        rr, cc = np.nonzero(bad)
+        names = list(dict.fromkeys(str(products[r]) for r in rr))
+        raise ValueError(
+            f"inputs has {int(bad.sum())} NaN or inf cell(s) in the rows of {len(names)} product(s), e.g. product "
+            f"{names[0]!r} in column {rows.columns[cc[0]]!r}; products {names[:5]} (IOP, eq. 5, needs finite shares)"
+        )
+    return matrix
+
+
+def check_inputs_type(inputs) -> None:
+    """Raise ``TypeError`` unless ``inputs`` is None or a DataFrame (product codes as index, one column per input)."""
+    if inputs is not None and not isinstance(inputs, pd.DataFrame):
+        raise TypeError(
+            "inputs must be a pandas DataFrame indexed by product code (one column per input) so its rows can be "
+            f"matched to the panel's products, got {type(inputs).__module__}.{type(inputs).__qualname__}; "
+            "e.g. pd.DataFrame(array, index=product_codes)"
+        )
 
 
 def _chunk_capacity(per_cand: np.ndarray, cum: np.ndarray, chunk_size: int) -> int:
@@ -518,6 +562,31 @@ def _counts(index: PanelIndex, presence: Presence, prox: CellProximity, cand: Ca
     }
 
 
+class NoCandidatesWarning(UserWarning):
+    """The panel gave no firm-candidate-destination-year rows; the message says why."""
+
+
+def _why_no_candidates(index: PanelIndex) -> str:
+    """Why :func:`candidate_sets` found nothing: no consecutive years, or no firm with a product missing somewhere."""
+    years = index.years.to_numpy()
+    _, has_next = _next_year(years)
+    head = "the proximity table is empty (no candidate rows): "
+    if not has_next.any():
+        return head + (
+            f"the panel's years {years.tolist()} hold no pair (t, t+1), so Introduction_{{t+1}} is never observed; "
+            "a panel needs at least two consecutive years"
+        )
+    keep = has_next[index.year]
+    ft = (index.firm * index.T + index.year)[keep]
+    n_dest = pd.Series(index.dest[keep]).groupby(ft).nunique()
+    multi = int((n_dest > 1).sum())
+    return head + (
+        "no firm exports, in a year t followed by t+1, a product to one of its destinations that it does not "
+        "already export to another (C_fdt = S_ft \\ S_fdt is empty for every firm, destination and year; "
+        f"{multi} of {len(n_dest)} firm-years export to more than one destination)"
+    )
+
+
 def build_proximity_table(
     panel: pd.DataFrame,
     inputs: pd.DataFrame | None = None,
@@ -559,7 +628,11 @@ def build_proximity_table(
         ``basket_size`` (|S_fdt|), and integer keys ``firm_id, product_id,
         destination_id, year_id, firm_year, product_year, firm_destination,
         dest_year``. Candidate rows are formed for years t whose t+1 is in
-        the panel and for (f, d, t) with a non-empty basket.
+        the panel and for (f, d, t) with a non-empty basket. A panel that
+        gives none (one year, or every firm selling the same products to all
+        its destinations) returns an empty table with a
+        :class:`NoCandidatesWarning` saying why; :func:`~.tables.table1` and
+        :func:`~.tables.table2` then raise.
 
     Examples
     --------
@@ -574,10 +647,14 @@ def build_proximity_table(
     True
     """
     opts = options or ProximityOptions()
+    if not isinstance(opts, ProximityOptions):
+        raise TypeError(f"options must be a ProximityOptions, got {type(opts).__qualname__}")
+    check_inputs_type(inputs)
     stages = Stages(list(STAGES), "proximity build", progress=progress)
     try:
         with stages.stage("index"):
             index = index_panel(panel, opts, validate=validate)
+            matrix = None if inputs is None else input_matrix(inputs, index.products)  # checked before the work
         with stages.stage("rca"):
             presence = rca_presence(index, opts)
         with stages.stage("phi"):
@@ -585,7 +662,7 @@ def build_proximity_table(
         with stages.stage("candidates"):
             cand = candidate_sets(index)
         with stages.stage("basket"):
-            io = input_output_proximity(inputs, index.products)
+            io = jnp.zeros((index.P, index.P)) if matrix is None else measures.io_cosine(matrix)
             baskets = basket_sums(index, presence, prox, cand, io, opts)
         with stages.stage("table"):
             table = assemble_table(index, prox, cand, baskets, opts, has_inputs=inputs is not None)
@@ -599,6 +676,8 @@ def build_proximity_table(
             )
     finally:
         stages.close()
+    if len(cand) == 0:
+        warnings.warn(_why_no_candidates(index), NoCandidatesWarning, stacklevel=2)
     counts = _counts(index, presence, prox, cand, baskets)
     timings: dict[str, Any] = dict(stages.seconds)
     return ProximityResult(table, prox.phi, prox.C, np.asarray(index.products), cells, panel_rows, timings, counts)

@@ -52,6 +52,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from jaxtrade.empirics.proximity.checks import check_int, check_real
+
 
 @dataclasses.dataclass(frozen=True)
 class SyntheticConfig:
@@ -83,29 +85,28 @@ class SyntheticConfig:
     seed: int = 0
 
     def __post_init__(self):
-        checks = {
-            "n_firms": self.n_firms >= 2,
-            "n_destinations": self.n_destinations >= 1,
-            "n_years": self.n_years >= 2,
-            "n_products": self.n_products >= 2 * self.cluster_size,
-            "n_chapters": 1 <= self.n_chapters <= 97,
-            "codes_per_heading": 1 <= self.codes_per_heading <= 99,
-            "cluster_size": self.cluster_size >= 2,
-            "misfiled_share": 0.0 <= self.misfiled_share <= 1.0,
-            "n_inputs": self.n_inputs >= 2,
-            "io_cluster_weight": 0.0 <= self.io_cluster_weight <= 0.65,
-            "firm_pareto_shape": self.firm_pareto_shape > 0,
-            "scope_max": self.scope_max >= 1,
-            "home_share": 0.0 <= self.home_share <= 1.0,
-            "initial_export_prob": 0.0 < self.initial_export_prob <= 1.0,
-            "persistence": 0.0 <= self.persistence <= 1.0,
-            "intro_base": 0.0 <= self.intro_base <= 1.0,
-            "popularity_sd": self.popularity_sd >= 0,
-            "burn_in": self.burn_in >= 0,
-        }
-        bad = [k for k, ok in checks.items() if not ok]
-        if bad:
-            raise ValueError(f"invalid SyntheticConfig field(s) {bad}: {self}")
+        """Check every field up front: a ``ValueError`` names the field and its rule."""
+        ints = {
+            "n_firms": (2, None), "n_destinations": (1, None), "n_years": (2, None), "first_year": (None, None),
+            "n_products": (2, None), "n_chapters": (1, 97), "codes_per_heading": (1, 99), "cluster_size": (2, None),
+            "n_inputs": (2, None), "scope_max": (1, None), "burn_in": (0, None), "seed": (0, None),
+        }  # fmt: skip
+        for name, (lo, hi) in ints.items():
+            check_int(f"SyntheticConfig.{name}", getattr(self, name), minimum=lo, maximum=hi)
+        reals = {  # (minimum, maximum, minimum exclusive)
+            "misfiled_share": (0.0, 1.0, False), "io_cluster_weight": (0.0, 0.65, False),
+            "firm_pareto_shape": (0.0, None, True), "scope_mean": (1.0, None, False), "home_share": (0.0, 1.0, False),
+            "dest_mean": (1.0, None, False), "initial_export_prob": (0.0, 1.0, True), "persistence": (0.0, 1.0, False),
+            "intro_base": (0.0, 1.0, False), "popularity_sd": (0.0, None, False), "strength": (None, None, False),
+            "value_sigma": (0.0, None, False),
+        }  # fmt: skip
+        for name, (lo, hi, strict) in reals.items():
+            check_real(f"SyntheticConfig.{name}", getattr(self, name), minimum=lo, maximum=hi, strict=strict)
+        if self.n_products < 2 * self.cluster_size:
+            raise ValueError(
+                f"SyntheticConfig.n_products must be >= 2 * cluster_size = {2 * self.cluster_size}, "
+                f"got {self.n_products}"
+            )
         per_chapter = -(-self.n_products // self.n_chapters)
         if -(-per_chapter // self.codes_per_heading) > 99:
             raise ValueError(

@@ -34,7 +34,10 @@ def _check(table: pd.DataFrame, cols) -> None:
     if missing:
         raise ValueError(f"proximity table lacks column(s) {missing}")
     if len(table) == 0:
-        raise ValueError("proximity table is empty")
+        raise ValueError(
+            "proximity table is empty: the panel gave no firm-candidate-destination-year rows "
+            "(see the warning of build_proximity_table for why)"
+        )
 
 
 def table1(table: pd.DataFrame, thresholds=(0.1, 0.2, 0.3), measure: str = "ebp") -> pd.DataFrame:
@@ -118,8 +121,14 @@ def table2(table: pd.DataFrame, specs: dict[str, list[str]] | None = None) -> tu
     Returns a long DataFrame (``column, term, coef, se, tstat, nobs, r2``)
     and the :class:`~jaxtrade.empirics.fixest.FixestResult` of each column.
     Columns whose regressors are all NaN (no input matrix for IOP) are skipped.
+
+    Raises
+    ------
+    ValueError
+        An empty table (as :func:`table1`), or missing columns.
     """
     specs = specs or TABLE2_SPECS
+    _check(table, ["introduction", "firm_year", "product_year", "firm_destination"])
     rows, fits = [], {}
     for name, regs in specs.items():
         if any(table[r].isna().all() for r in regs if r in table.columns):
@@ -146,6 +155,7 @@ def footnote11(table: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, dict]:
        residual; its slope equals column (3)'s EBP coefficient.
     """
     cols = ["introduction", "ebp", "hsp", "iop", "firm_year", "product_year", "firm_destination", "dest_year"]
+    _check(table, cols)
     base = table.loc[:, cols]
     shuffled = shuffle_within(base, "ebp", by="dest_year", seed=seed).rename(columns={"ebp": "ebp_shuffled"})
     fits = {"placebo: EBP shuffled within (d,t)": _fit(shuffled, ["ebp_shuffled"])}

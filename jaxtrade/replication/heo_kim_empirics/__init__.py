@@ -50,8 +50,8 @@ def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.
         f"{cfg.n_years} years, {c['products']:,} HS6 products; planted proximity effect {cfg.strength} on the "
         f"introduction probability per unit of true basket proximity): {c['panel_rows']:,} panel rows, "
         f"{c['candidates']:,} firm-candidate-destination-year rows (paper: {paper.SAMPLE['candidate_rows']:,} from "
-        f"{paper.SAMPLE['firms']:,} firms), built in {build_s:.1f} s. Conventions: RCA > 1, support >= 5 firms with "
-        "RCA presence, leave-one-firm-out phi, EBP^w weights = shares of the firm's exports to the destination."
+        f"{paper.SAMPLE['firms']:,} firms), built in {build_s:.1f} s. Conventions: RCA > 1, support >= 5 firms "
+        "exporting the product to the destination-year, leave-one-firm-out phi, EBP^w weights = shares of the firm's exports to the destination."
     )
     sub = out_dir / "heo_kim_empirics"
     sub.mkdir(exist_ok=True)
