@@ -30,8 +30,11 @@ function theorem.
 Both solves follow the solver contract of :mod:`jaxtrade.errors`: they take
 ``throw=True`` and return a record whose ``info`` folds together the Newton
 solve, the search for a starting bracket (``RESULTS.no_bracket`` when the
-reduced form has no interior solution) and the parameter rules of
-:data:`~jaxtrade.models.vertical.params.RULES` (``RESULTS.invalid_parameters``).
+reduced form has no interior solution), the parameter rules
+(``RESULTS.invalid_parameters``; :data:`~jaxtrade.models.vertical.params.RULES`
+with a finite tau^I for the input-trade case, ``INPUT_TRADE_RULES``, and a
+finite tau^F for the final-goods case, ``FINAL_TRADE_RULES``) and a check that
+every output is finite (``RESULTS.nonfinite``, :func:`jaxtrade.errors.flag_nonfinite`).
 
 Country i has index 0 and country j index 1; bilateral arrays are indexed
 ``[origin, destination]``.
@@ -47,8 +50,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxtrade.errors import RESULTS, SolverInfo, combine_info, finish, is_traced, rules_hold
-from jaxtrade.models.vertical.params import RULES, VerticalParams, bilateral, validate_params
+from jaxtrade.errors import RESULTS, Rule, SolverInfo, combine_info, finish, flag_nonfinite, is_traced, rules_hold
+from jaxtrade.models.vertical.params import (
+    FINAL_TRADE_RULES,
+    INPUT_TRADE_RULES,
+    RULES,
+    VerticalParams,
+    bilateral,
+    validate_params,
+)
 from jaxtrade.models.vertical.pareto import J, V, survival
 from jaxtrade.numerics.ces import markup_term
 from jaxtrade.numerics.linalg import solve_small
@@ -131,29 +141,29 @@ class _Equilibrium(eqx.Module):
         return self.info.converged & self.selection_holds & self.cutoffs_above_lower_bounds & self.outside_good_produced
 
 
-def rules_checked(params: VerticalParams, throw: bool) -> VerticalParams:
-    """The parameters a solve should work on: with ``throw`` and traced values, :data:`RULES` compiled in.
+def rules_checked(params: VerticalParams, throw: bool, rules: tuple[Rule, ...] = RULES) -> VerticalParams:
+    """The parameters a solve should work on: with ``throw`` and traced values, ``rules`` compiled in.
 
-    Under ``jit``/``vmap``/``grad`` with ``throw=True`` the rules are enforced
-    by :func:`~jaxtrade.models.vertical.params.validate_params` (a run-time
-    error naming the rule, provided the returned parameters are used).
-    Concrete parameters are returned as they are: the solve folds the rules
-    into its ``info`` and :func:`finish_solve` names a broken one.
+    Under ``jit``/``vmap``/``grad`` with ``throw=True`` the rules (default
+    :data:`RULES`; the solves pass their own, e.g. :data:`INPUT_TRADE_RULES`)
+    are enforced by :func:`~jaxtrade.models.vertical.params.validate_params`
+    (a run-time error naming the rule, provided the returned parameters are
+    used). Concrete parameters are returned as they are: the solve folds the
+    rules into its ``info`` and :func:`finish_solve` names a broken one.
     """
-    return validate_params(params) if throw and is_traced(params) else params
+    return validate_params(params, rules) if throw and is_traced(params) else params
 
 
-def finish_solve(out, params: VerticalParams, *, throw: bool, what: str, tol=None):
+def finish_solve(out, params: VerticalParams, *, throw: bool, what: str, tol=None, rules: tuple[Rule, ...] = RULES):
     """:func:`jaxtrade.errors.finish` with the parameter rules first.
 
     With ``throw=True`` and concrete values a failed solve whose parameters
-    break a rule of :data:`RULES` raises ``ValueError`` naming the rule,
-    any other failure :class:`~jaxtrade.errors.ConvergenceError`; a
-    successful solve costs no extra check (its ``info`` already folds the
-    rules in).
+    break one of ``rules`` raises ``ValueError`` naming the rule, any other
+    failure :class:`~jaxtrade.errors.ConvergenceError`; a successful solve
+    costs no extra check (its ``info`` already folds the rules in).
     """
     if throw and not is_traced(out.info) and not bool(np.all(np.asarray(out.info.converged))):
-        validate_params(params)
+        validate_params(params, rules)
     return finish(out, throw=throw, what=what, tol=tol)
 
 
@@ -538,12 +548,12 @@ def _solve_input_trade_one(p: VerticalParams, entry_masses, tol, max_iter, param
     sol = newton_root(
         lambda u, args: input_trade_residuals(u, *args), u0, (p, entry_masses), tol=tol, max_iter=iters, throw=False
     )
-    return _input_trade_outputs(sol.value, p, _fold(sol.info, found, params_valid), entry_masses)
+    return flag_nonfinite(_input_trade_outputs(sol.value, p, _fold(sol.info, found, params_valid), entry_masses))
 
 
 @eqx.filter_jit
 def _solve_input_trade_jit(p, entry_masses, tol, max_iter):
-    ok = rules_hold(p, RULES)  # over all stacked industries: sum(beta) < 1 concerns them together
+    ok = rules_hold(p, INPUT_TRADE_RULES)  # over all stacked industries: sum(beta) < 1 concerns them together
     if jnp.ndim(p.sigma) == 1:  # S stacked industries
         in_axes = (0, None if entry_masses is None else 0)
         return jax.vmap(lambda q, n: _solve_input_trade_one(q, n, tol, max_iter, ok), in_axes=in_axes)(p, entry_masses)
@@ -579,7 +589,8 @@ def solve_input_trade(
         every lane waits for the slowest, so the bound also caps batch cost.
     throw:
         ``True`` (default): parameters outside
-        :data:`~jaxtrade.models.vertical.params.RULES` raise ``ValueError``
+        :data:`~jaxtrade.models.vertical.params.INPUT_TRADE_RULES` (:data:`RULES`
+        and a finite tau^I) raise ``ValueError``
         naming the rule and a failed solve raises
         :class:`~jaxtrade.errors.ConvergenceError` when called eagerly; under
         ``jit``/``vmap``/``grad`` both checks are compiled in and raise when the
@@ -609,9 +620,9 @@ def solve_input_trade(
     >>> bool(eq.info.converged), eq.info.reason
     (False, 'no starting bracket exists: these parameters admit no interior solution of this kind')
     """
-    params = rules_checked(params, throw)
+    params = rules_checked(params, throw, INPUT_TRADE_RULES)
     out = _solve_input_trade_jit(params, entry_masses, tol, max_iter)
-    return finish_solve(out, params, throw=throw, what=INPUT_WHAT, tol=tol)
+    return finish_solve(out, params, throw=throw, what=INPUT_WHAT, tol=tol, rules=INPUT_TRADE_RULES)
 
 
 # ---------------------------------------------------------------------------
@@ -821,12 +832,12 @@ def _solve_final_trade_one(p, tol, max_iter, params_valid):
     u0, found = _final_trade_initial_guess(p)
     iters = jnp.where(found, max_iter, 0)  # as in _solve_input_trade_one
     sol = newton_root(lambda u, q: final_trade_residuals(u, q), u0, p, tol=tol, max_iter=iters, throw=False)
-    return _final_trade_outputs(sol.value, p, _fold(sol.info, found, params_valid))
+    return flag_nonfinite(_final_trade_outputs(sol.value, p, _fold(sol.info, found, params_valid)))
 
 
 @eqx.filter_jit
 def _solve_final_trade_jit(p, tol, max_iter):
-    ok = rules_hold(p, RULES)
+    ok = rules_hold(p, FINAL_TRADE_RULES)
     if jnp.ndim(p.sigma) == 1:
         return jax.vmap(lambda q: _solve_final_trade_one(q, tol, max_iter, ok))(p)
     return _solve_final_trade_one(p, tol, max_iter, ok)
@@ -853,6 +864,6 @@ def solve_final_trade(
     >>> bool(eqF.valid), eqF.residuals.shape
     (True, (10,))
     """
-    params = rules_checked(params, throw)
+    params = rules_checked(params, throw, FINAL_TRADE_RULES)
     out = _solve_final_trade_jit(params, tol, max_iter)
-    return finish_solve(out, params, throw=throw, what=FINAL_WHAT, tol=tol)
+    return finish_solve(out, params, throw=throw, what=FINAL_WHAT, tol=tol, rules=FINAL_TRADE_RULES)

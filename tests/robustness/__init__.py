@@ -1,0 +1,1 @@
+"""Robustness tests: solver flags, domain rules and bracketing under adverse parameters."""
