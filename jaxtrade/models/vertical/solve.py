@@ -374,14 +374,82 @@ def _bracket_log_ratio(gap, target, n_scan: int = 41, n_bisect: int = 34):
     return jnp.where(found, 0.5 * (a + b), target), found
 
 
-def _reduced_form_guess(p: VerticalParams, guess_given_N, blocks):
+def _bracket_log_ratio_at_edges(
+    gap, target, n_scan: int = 241, n_edges: int = 6, n_halve: int = 44, n_bisect: int = 34
+):
+    """Root of the scalar ``gap(ln r)``: scan, locate the edges of the valid windows, bracket inside them, bisect.
+
+    ``gap`` is NaN where the reduced form has no interior solution (an
+    implied entry mass is not positive). The region where it is finite can
+    be one or several narrow windows, and a root can lie within a few
+    hundredths in ln r of a window's edge, where ``gap`` runs off to +-inf.
+    So: a grid of ``n_scan`` points over [-12, 12] (step 0.1) finds the
+    windows; the edges between a finite and a non-finite grid point (the
+    ``n_edges`` nearest to ``target``) are located by ``n_halve`` halvings
+    (to about 1e-14 in ln r); points just inside each edge, clustered
+    geometrically towards it, join the grid; the sign changes between
+    adjacent finite points are the brackets. When several exist (several
+    equilibria) the one nearest to ``target`` is refined by ``n_bisect``
+    halvings, which leave far less than 1e-9 in ln r for Newton to polish.
+    Returns ``(ln r, found)``; without a bracket ``ln r = target`` and
+    ``found`` is False.
+    """
+    scan = jnp.linspace(-12.0, 12.0, n_scan)
+    step = scan[1] - scan[0]
+    scan_gaps = jax.vmap(gap)(scan)
+    finite = jnp.isfinite(scan_gaps)
+    # edges: adjacent scan points of which exactly one is finite; keep the n_edges nearest to target
+    crossing = finite[:-1] != finite[1:]
+    mid = 0.5 * (scan[:-1] + scan[1:])
+    pick = jnp.argsort(jnp.where(crossing, jnp.abs(mid - target), jnp.inf))[:n_edges]
+    has_edge = crossing[pick]
+    left_finite = finite[pick]
+    inside = jnp.where(left_finite, scan[pick], scan[pick + 1])
+    outside = jnp.where(left_finite, scan[pick + 1], scan[pick])
+
+    def halve(_, state):
+        good, bad = state
+        m = 0.5 * (good + bad)
+        ok = jnp.isfinite(jax.vmap(gap)(m))
+        return jnp.where(ok, m, good), jnp.where(ok, bad, m)
+
+    edge, _ = jax.lax.fori_loop(0, n_halve, halve, (inside, outside))
+    into = jnp.sign(inside - outside)  # direction from each edge into its window
+    offsets = step * jnp.logspace(-8.0, -0.5, 6)
+    extra = jnp.concatenate([edge, (edge[:, None] + into[:, None] * offsets[None, :]).ravel()])
+    # where there is no edge the extra points are copies of scan[0]: zero-length intervals, never a bracket
+    has = jnp.concatenate([has_edge, jnp.repeat(has_edge, offsets.size)])
+    extra = jnp.where(has, extra, scan[0])
+    extra_gaps = jnp.where(has, jax.vmap(gap)(extra), scan_gaps[0])
+    grid = jnp.concatenate([scan, extra])
+    order = jnp.argsort(grid)
+    grid, gaps = grid[order], jnp.concatenate([scan_gaps, extra_gaps])[order]
+    lo_g, hi_g = gaps[:-1], gaps[1:]
+    bracket = (grid[1:] > grid[:-1]) & jnp.isfinite(lo_g) & jnp.isfinite(hi_g) & (jnp.sign(lo_g) != jnp.sign(hi_g))
+    dist = jnp.where(bracket, jnp.abs(0.5 * (grid[:-1] + grid[1:]) - target), jnp.inf)
+    k = jnp.argmin(dist)
+    found = jnp.any(bracket)
+
+    def bisect(_, state):
+        a, b, sign_a = state
+        m = 0.5 * (a + b)
+        sign_m = jnp.sign(gap(m))
+        same = sign_m == sign_a
+        return jnp.where(same, m, a), jnp.where(same, b, m), jnp.where(same, sign_m, sign_a)
+
+    a, b, _ = jax.lax.fori_loop(0, n_bisect, bisect, (grid[k], grid[k + 1], jnp.sign(lo_g[k])))
+    return jnp.where(found, 0.5 * (a + b), target), found
+
+
+def _reduced_form_guess(p: VerticalParams, guess_given_N, blocks, bracket=_bracket_log_ratio):
     """Reduced-form guess at the entry-mass ratio consistent with market clearing.
 
     ``guess_given_N(N, p)`` is a case's Pareto reduced form for given upstream
     entry masses and ``blocks(u, p).N_E`` the entry masses its market
     clearing implies. Both depend on N only through r = N_j / N_i, so the
     consistent ln r is the root of ``gap`` (NaN where the implied masses are
-    not positive), found by :func:`_bracket_log_ratio`. Returns the guess
+    not positive), found by ``bracket`` (:func:`_bracket_log_ratio` or
+    :func:`_bracket_log_ratio_at_edges`). Returns the guess
     (logs of the unknowns) and whether a root was bracketed.
     """
     s, k = p.sigma, p.k
@@ -393,7 +461,7 @@ def _reduced_form_guess(p: VerticalParams, guess_given_N, blocks):
         N_new = implied(jnp.stack([jnp.ones_like(log_ratio), jnp.exp(log_ratio)]))
         return jnp.where(jnp.all(N_new > 0), jnp.log(N_new[1] / N_new[0]) - log_ratio, jnp.nan)
 
-    log_ratio, found = _bracket_log_ratio(gap, jnp.log(p.L[1] / p.L[0]))
+    log_ratio, found = bracket(gap, jnp.log(p.L[1] / p.L[0]))
     # the level of N only scales B^F; map (level, level r) once through market clearing
     level = (s - 1.0) / (k * s) * ((s - 1.0) / s * p.beta * p.L[0]) / p.f_E[0]
     N = level * jnp.stack([jnp.ones_like(log_ratio), jnp.exp(log_ratio)])
@@ -754,7 +822,8 @@ def _final_trade_guess_given_N(N_E, p: VerticalParams):
 
 def _final_trade_initial_guess(p: VerticalParams):
     """Reduced form at the upstream entry-mass ratio consistent with market clearing, and whether it exists."""
-    return _reduced_form_guess(p, _final_trade_guess_given_N, final_blocks)
+    # the final-goods root often lies just inside an edge of the window where both entry masses are positive
+    return _reduced_form_guess(p, _final_trade_guess_given_N, final_blocks, _bracket_log_ratio_at_edges)
 
 
 class FinalTradeEquilibrium(_Equilibrium):
