@@ -51,7 +51,9 @@ __all__ = [
     "combine_info",
     "enforce",
     "finish",
+    "flag_nonfinite",
     "is_traced",
+    "outputs_finite",
     "rules_hold",
     "solver_info",
 ]
@@ -72,7 +74,7 @@ class RESULTS(eqx.Enumeration):
     inner_failed = "an inner solve (value function, distribution or market clearing) did not converge"
     check_failed = "a recomputed equilibrium condition exceeds its tolerance"
     no_bracket = "no starting bracket exists: these parameters admit no interior solution of this kind"
-    nonfinite = "the residual became NaN or infinite"
+    nonfinite = "the residual or an output became NaN or infinite"
     invalid_parameters = "the parameters are outside the model's valid domain"
 
 
@@ -235,6 +237,40 @@ def combine_info(
         ),
     )
     return SolverInfo(iterations=outer.iterations, residual=outer.residual, converged=converged, result=result)
+
+
+def outputs_finite(out) -> jax.Array:
+    """``True`` where every floating-point array in ``out`` is finite; its :class:`SolverInfo` fields are skipped.
+
+    Reduces over all elements, so it is one flag per lane when called inside
+    the function a ``vmap`` maps (the model solvers call it in their jitted
+    bodies). Integer, boolean and non-array leaves are ignored.
+    """
+    ok = jnp.asarray(True)
+    for leaf in jax.tree_util.tree_leaves(out, is_leaf=lambda x: isinstance(x, SolverInfo)):
+        if not isinstance(leaf, SolverInfo) and eqx.is_inexact_array(leaf):
+            ok = ok & jnp.all(jnp.isfinite(leaf))
+    return ok
+
+
+def flag_nonfinite(out: T) -> T:
+    """``out`` (a record with an ``info`` field) with a NaN or infinite output counted as a failure.
+
+    Where :func:`outputs_finite` is false, ``info.converged`` becomes false and
+    the reason :attr:`RESULTS.nonfinite`, unless the solve already failed for a
+    reason that explains the non-finite numbers better
+    (:attr:`RESULTS.invalid_parameters`, :attr:`RESULTS.no_bracket`). The
+    model solvers apply it to their final record, so that no lane reports
+    ``converged=True`` with NaN or inf in its outputs.
+    """
+    info: SolverInfo = out.info  # type: ignore[attr-defined]
+    finite = outputs_finite(out)
+    explained = (info.result == _RESULTS.invalid_parameters) | (info.result == _RESULTS.no_bracket)
+    result = _RESULTS.where(finite | explained, info.result, _RESULTS.nonfinite)
+    flagged = SolverInfo(
+        iterations=info.iterations, residual=info.residual, converged=info.converged & finite, result=result
+    )
+    return eqx.tree_at(lambda o: o.info, out, flagged)
 
 
 def finish(out: T, *, throw: bool, what: str, tol=None, extra: Callable[[T], str] | None = None) -> T:

@@ -1,1 +1,1 @@
-"""Robustness tests: invalid inputs and edge cases get clear errors."""
+"""Robustness tests (issue 15): invalid inputs get clear errors; solvers flag bad lanes and outputs."""

@@ -26,7 +26,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from jaxtrade.errors import SolverInfo, combine_info, finish, rules_hold, solver_info
+from jaxtrade.errors import SolverInfo, combine_info, finish, flag_nonfinite, rules_hold, solver_info
 from jaxtrade.models.sunk_cost.params import RULES, SunkCostParams
 from jaxtrade.models.sunk_cost.types import TypeGrid, type_grid
 from jaxtrade.numerics.ces import markup
@@ -119,7 +119,9 @@ def period_equilibrium(
     Returns
     -------
     PeriodEquilibrium
-        Prices and aggregates; ``info`` is the balanced-trade root (31).
+        Prices and aggregates; ``info`` is the balanced-trade root (31), with
+        ``converged`` false where the parameters break :data:`RULES`
+        (``invalid_parameters``) or an output is NaN or infinite (``nonfinite``).
 
     Examples
     --------
@@ -145,7 +147,9 @@ def _period_equilibrium(p, z, M, m, K, log_wf0, tol) -> PeriodEquilibrium:
     x0 = jnp.atleast_1d(log_wf0)
     res = newton_root(lambda x, a: jnp.atleast_1d(resid(x, a)), x0, None, tol=tol, max_iter=50, throw=False)
     w, P, Y, Pi, a_d, a_x, exports, share = _period_given_wage(p, res.value[0], z, M, m, K)
-    return PeriodEquilibrium(w=w, P=P, Y=Y, Pi=Pi, a_d=a_d, a_x=a_x, exports=exports, import_share=share, info=res.info)
+    info = combine_info(res.info, params_valid=rules_hold(p, RULES))
+    out = PeriodEquilibrium(w=w, P=P, Y=Y, Pi=Pi, a_d=a_d, a_x=a_x, exports=exports, import_share=share, info=info)
+    return flag_nonfinite(out)
 
 
 class SteadyState(eqx.Module):
@@ -248,6 +252,9 @@ def steady_state(p: SunkCostParams, *, tol: float = 1e-13, max_iter: int = 200, 
     Returns
     -------
     SteadyState
+        ``info.converged`` is false (one flag per lane) where the parameters
+        break :data:`RULES` (``invalid_parameters``) or any output is NaN or
+        infinite (``nonfinite``; e.g. rho near 1, where phi^(sigma-1) overflows).
 
     Examples
     --------
@@ -294,8 +301,9 @@ def _steady_state(p, tol, max_iter):
     V_go = phith[:, None] * eq.a_d[0] - grid.kappa[None, :] + R * V_x[:, None]
     V_d = jnp.maximum(V_stay, V_go)
     output = eq.exports[0] + p.gamma * eq.Y[0] * (1.0 - eq.import_share[0])
-    return SteadyState(
+    out = SteadyState(
         grid=grid, export=export, mu_x=mu_x, mu_d=mu_d, period=eq, gain=gain, cutoff=cutoff, M=M, m=m, K=K,
         V_x=V_x, V_d=V_d, trade_output=eq.exports[0] / output, exporter_share=jnp.sum(mu_x) / jnp.sum(mu_x + mu_d),
         info=info,
     )  # fmt: skip
+    return flag_nonfinite(out)

@@ -26,6 +26,8 @@ from jaxtrade.models.vertical.moments import input_partial_flows as input_partia
 from jaxtrade.models.vertical.moments import lemma_sign_table as lemma_sign_table
 from jaxtrade.models.vertical.moments import partial_trade_elasticities as partial_trade_elasticities
 from jaxtrade.models.vertical.moments import unknown_jacobian as unknown_jacobian
+from jaxtrade.models.vertical.params import FINAL_TRADE_RULES as FINAL_TRADE_RULES
+from jaxtrade.models.vertical.params import INPUT_TRADE_RULES as INPUT_TRADE_RULES
 from jaxtrade.models.vertical.params import PRESETS as PRESETS
 from jaxtrade.models.vertical.params import RULES as RULES
 from jaxtrade.models.vertical.params import VerticalParams as VerticalParams
@@ -51,7 +53,7 @@ from jaxtrade.models.vertical.solve import solve_input_trade as solve_input_trad
 
 __all__ = [
     # params
-    "PRESETS", "RULES", "VerticalParams", "preset", "stack_industries", "validate_params", "vertical_params",
+    "FINAL_TRADE_RULES", "INPUT_TRADE_RULES", "PRESETS", "RULES", "VerticalParams", "preset", "stack_industries", "validate_params", "vertical_params",
     "with_tau_I",
     # solve
     "FINAL_TRADE_CONDITIONS", "FINAL_TRADE_UNKNOWNS", "INPUT_TRADE_CONDITIONS", "INPUT_TRADE_UNKNOWNS",

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxtrade.errors import Solution, combine_info
-from jaxtrade.models.vertical.params import VerticalParams, with_tau_I
+from jaxtrade.models.vertical.params import FINAL_TRADE_RULES, INPUT_TRADE_RULES, RULES, VerticalParams, with_tau_I
 from jaxtrade.models.vertical.pareto import V
 from jaxtrade.models.vertical.solve import (
     FINAL_WHAT,
@@ -118,9 +118,9 @@ def unknown_jacobian(
     >>> unknown_jacobian(vertical_params()).shape
     (12,)
     """
-    p = rules_checked(p, throw)
+    p = rules_checked(p, throw, INPUT_TRADE_RULES)
     sol = _unknown_jacobian(p, bool(hold_entry_fixed), bool(log))
-    return finish_solve(sol, p, throw=throw, what=INPUT_WHAT).value
+    return finish_solve(sol, p, throw=throw, what=INPUT_WHAT, rules=INPUT_TRADE_RULES).value
 
 
 def cutoff_derivatives(
@@ -385,8 +385,8 @@ def partial_trade_elasticities(p: VerticalParams, *, throw: bool = True) -> dict
     >>> round(float(el["zeta_I"]), 8), round(float(el["closed_form"]["zeta_I"]), 8)
     (9.0, 9.0)
     """
-    p = rules_checked(p, throw)
+    p = rules_checked(p, throw, INPUT_TRADE_RULES + FINAL_TRADE_RULES[len(RULES) :])
     out, info_I, info_F = _partial_trade_elasticities(p)
-    out = finish_solve(Solution(value=out, info=info_I), p, throw=throw, what=INPUT_WHAT).value
-    out = finish_solve(Solution(value=out, info=info_F), p, throw=throw, what=FINAL_WHAT).value
+    out = finish_solve(Solution(value=out, info=info_I), p, throw=throw, what=INPUT_WHAT, rules=INPUT_TRADE_RULES).value
+    out = finish_solve(Solution(value=out, info=info_F), p, throw=throw, what=FINAL_WHAT, rules=FINAL_TRADE_RULES).value
     return {**out, "info": combine_info(info_I, info_F)}

@@ -43,6 +43,8 @@ from jaxtrade.models.base import ModelParams
 
 __all__ = [
     "COUNTRY_NAMES",
+    "FINAL_TRADE_RULES",
+    "INPUT_TRADE_RULES",
     "PRESETS",
     "RULES",
     "VerticalParams",
@@ -110,6 +112,29 @@ prohibitive trade); sigma > 1; Assumption 1 (eq. 19), sigma - 1 < k <
 positive; trade costs 1 on the diagonal and >= 1 off it; industry shares
 beta > 0 with sum(beta) < 1 (the outside good is produced, section 2.2).
 """
+
+
+INPUT_TRADE_RULES: tuple[Rule, ...] = (
+    *RULES,
+    Rule(
+        "tau_I",
+        "be finite for the input-trade equilibrium (section 2); prohibitive input trade costs (tau^I = inf) are "
+        "the final-goods-only case of Proposition 1(ii), solve_final_trade",
+        lambda p: jnp.isfinite(p.tau_I),
+    ),
+)
+"""The domain of :func:`~jaxtrade.models.vertical.solve.solve_input_trade`: :data:`RULES` and a finite tau^I."""
+
+FINAL_TRADE_RULES: tuple[Rule, ...] = (
+    *RULES,
+    Rule(
+        "tau_F",
+        "be finite for the final-goods-only equilibrium (Proposition 1(ii)); prohibitive final-goods trade costs "
+        "(tau^F = inf) are the input-trade case of section 2, solve_input_trade",
+        lambda p: jnp.isfinite(p.tau_F),
+    ),
+)
+"""The domain of :func:`~jaxtrade.models.vertical.solve.solve_final_trade`: :data:`RULES` and a finite tau^F."""
 
 
 class VerticalParams(ModelParams):
@@ -200,13 +225,13 @@ def bilateral(domestic, foreign_into) -> jax.Array:
     )
 
 
-@jax.jit
-def _all_rules_hold(p: VerticalParams) -> jax.Array:
-    return rules_hold(p, RULES)
+@jax.jit(static_argnums=1)
+def _all_rules_hold(p: VerticalParams, rules: tuple[Rule, ...]) -> jax.Array:
+    return rules_hold(p, rules)
 
 
-def validate_params(p: VerticalParams) -> VerticalParams:
-    """Check ``p`` against :data:`RULES`; return ``p``.
+def validate_params(p: VerticalParams, rules: tuple[Rule, ...] = RULES) -> VerticalParams:
+    """Check ``p`` against ``rules`` (default :data:`RULES`); return ``p``.
 
     Concrete values: raise ``ValueError("<field> must <rule>, got <value>")``
     for the first rule broken (one compiled check when every rule holds).
@@ -221,9 +246,9 @@ def validate_params(p: VerticalParams) -> VerticalParams:
     ...
     ValueError: sigma, k must satisfy sigma - 1 < k < 2(sigma - 1) (Assumption 1, eq. 19), got sigma=4.0, k=7.0
     """
-    if not is_traced(p) and bool(_all_rules_hold(p)):
+    if not is_traced(p) and bool(_all_rules_hold(p, rules)):
         return p
-    return enforce(p, RULES)
+    return enforce(p, rules)
 
 
 def vertical_params(

@@ -30,8 +30,11 @@ function theorem.
 Both solves follow the solver contract of :mod:`jaxtrade.errors`: they take
 ``throw=True`` and return a record whose ``info`` folds together the Newton
 solve, the search for a starting bracket (``RESULTS.no_bracket`` when the
-reduced form has no interior solution) and the parameter rules of
-:data:`~jaxtrade.models.vertical.params.RULES` (``RESULTS.invalid_parameters``).
+reduced form has no interior solution), the parameter rules
+(``RESULTS.invalid_parameters``; :data:`~jaxtrade.models.vertical.params.RULES`
+with a finite tau^I for the input-trade case, ``INPUT_TRADE_RULES``, and a
+finite tau^F for the final-goods case, ``FINAL_TRADE_RULES``) and a check that
+every output is finite (``RESULTS.nonfinite``, :func:`jaxtrade.errors.flag_nonfinite`).
 
 Country i has index 0 and country j index 1; bilateral arrays are indexed
 ``[origin, destination]``.
@@ -47,8 +50,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxtrade.errors import RESULTS, SolverInfo, combine_info, finish, is_traced, rules_hold
-from jaxtrade.models.vertical.params import RULES, VerticalParams, bilateral, validate_params
+from jaxtrade.errors import RESULTS, Rule, SolverInfo, combine_info, finish, flag_nonfinite, is_traced, rules_hold
+from jaxtrade.models.vertical.params import (
+    FINAL_TRADE_RULES,
+    INPUT_TRADE_RULES,
+    RULES,
+    VerticalParams,
+    bilateral,
+    validate_params,
+)
 from jaxtrade.models.vertical.pareto import J, V, survival
 from jaxtrade.numerics.ces import markup_term
 from jaxtrade.numerics.linalg import solve_small
@@ -131,29 +141,29 @@ class _Equilibrium(eqx.Module):
         return self.info.converged & self.selection_holds & self.cutoffs_above_lower_bounds & self.outside_good_produced
 
 
-def rules_checked(params: VerticalParams, throw: bool) -> VerticalParams:
-    """The parameters a solve should work on: with ``throw`` and traced values, :data:`RULES` compiled in.
+def rules_checked(params: VerticalParams, throw: bool, rules: tuple[Rule, ...] = RULES) -> VerticalParams:
+    """The parameters a solve should work on: with ``throw`` and traced values, ``rules`` compiled in.
 
-    Under ``jit``/``vmap``/``grad`` with ``throw=True`` the rules are enforced
-    by :func:`~jaxtrade.models.vertical.params.validate_params` (a run-time
-    error naming the rule, provided the returned parameters are used).
-    Concrete parameters are returned as they are: the solve folds the rules
-    into its ``info`` and :func:`finish_solve` names a broken one.
+    Under ``jit``/``vmap``/``grad`` with ``throw=True`` the rules (default
+    :data:`RULES`; the solves pass their own, e.g. :data:`INPUT_TRADE_RULES`)
+    are enforced by :func:`~jaxtrade.models.vertical.params.validate_params`
+    (a run-time error naming the rule, provided the returned parameters are
+    used). Concrete parameters are returned as they are: the solve folds the
+    rules into its ``info`` and :func:`finish_solve` names a broken one.
     """
-    return validate_params(params) if throw and is_traced(params) else params
+    return validate_params(params, rules) if throw and is_traced(params) else params
 
 
-def finish_solve(out, params: VerticalParams, *, throw: bool, what: str, tol=None):
+def finish_solve(out, params: VerticalParams, *, throw: bool, what: str, tol=None, rules: tuple[Rule, ...] = RULES):
     """:func:`jaxtrade.errors.finish` with the parameter rules first.
 
     With ``throw=True`` and concrete values a failed solve whose parameters
-    break a rule of :data:`RULES` raises ``ValueError`` naming the rule,
-    any other failure :class:`~jaxtrade.errors.ConvergenceError`; a
-    successful solve costs no extra check (its ``info`` already folds the
-    rules in).
+    break one of ``rules`` raises ``ValueError`` naming the rule, any other
+    failure :class:`~jaxtrade.errors.ConvergenceError`; a successful solve
+    costs no extra check (its ``info`` already folds the rules in).
     """
     if throw and not is_traced(out.info) and not bool(np.all(np.asarray(out.info.converged))):
-        validate_params(params)
+        validate_params(params, rules)
     return finish(out, throw=throw, what=what, tol=tol)
 
 
@@ -364,14 +374,82 @@ def _bracket_log_ratio(gap, target, n_scan: int = 41, n_bisect: int = 34):
     return jnp.where(found, 0.5 * (a + b), target), found
 
 
-def _reduced_form_guess(p: VerticalParams, guess_given_N, blocks):
+def _bracket_log_ratio_at_edges(
+    gap, target, n_scan: int = 241, n_edges: int = 6, n_halve: int = 44, n_bisect: int = 34
+):
+    """Root of the scalar ``gap(ln r)``: scan, locate the edges of the valid windows, bracket inside them, bisect.
+
+    ``gap`` is NaN where the reduced form has no interior solution (an
+    implied entry mass is not positive). The region where it is finite can
+    be one or several narrow windows, and a root can lie within a few
+    hundredths in ln r of a window's edge, where ``gap`` runs off to +-inf.
+    So: a grid of ``n_scan`` points over [-12, 12] (step 0.1) finds the
+    windows; the edges between a finite and a non-finite grid point (the
+    ``n_edges`` nearest to ``target``) are located by ``n_halve`` halvings
+    (to about 1e-14 in ln r); points just inside each edge, clustered
+    geometrically towards it, join the grid; the sign changes between
+    adjacent finite points are the brackets. When several exist (several
+    equilibria) the one nearest to ``target`` is refined by ``n_bisect``
+    halvings, which leave far less than 1e-9 in ln r for Newton to polish.
+    Returns ``(ln r, found)``; without a bracket ``ln r = target`` and
+    ``found`` is False.
+    """
+    scan = jnp.linspace(-12.0, 12.0, n_scan)
+    step = scan[1] - scan[0]
+    scan_gaps = jax.vmap(gap)(scan)
+    finite = jnp.isfinite(scan_gaps)
+    # edges: adjacent scan points of which exactly one is finite; keep the n_edges nearest to target
+    crossing = finite[:-1] != finite[1:]
+    mid = 0.5 * (scan[:-1] + scan[1:])
+    pick = jnp.argsort(jnp.where(crossing, jnp.abs(mid - target), jnp.inf))[:n_edges]
+    has_edge = crossing[pick]
+    left_finite = finite[pick]
+    inside = jnp.where(left_finite, scan[pick], scan[pick + 1])
+    outside = jnp.where(left_finite, scan[pick + 1], scan[pick])
+
+    def halve(_, state):
+        good, bad = state
+        m = 0.5 * (good + bad)
+        ok = jnp.isfinite(jax.vmap(gap)(m))
+        return jnp.where(ok, m, good), jnp.where(ok, bad, m)
+
+    edge, _ = jax.lax.fori_loop(0, n_halve, halve, (inside, outside))
+    into = jnp.sign(inside - outside)  # direction from each edge into its window
+    offsets = step * jnp.logspace(-8.0, -0.5, 6)
+    extra = jnp.concatenate([edge, (edge[:, None] + into[:, None] * offsets[None, :]).ravel()])
+    # where there is no edge the extra points are copies of scan[0]: zero-length intervals, never a bracket
+    has = jnp.concatenate([has_edge, jnp.repeat(has_edge, offsets.size)])
+    extra = jnp.where(has, extra, scan[0])
+    extra_gaps = jnp.where(has, jax.vmap(gap)(extra), scan_gaps[0])
+    grid = jnp.concatenate([scan, extra])
+    order = jnp.argsort(grid)
+    grid, gaps = grid[order], jnp.concatenate([scan_gaps, extra_gaps])[order]
+    lo_g, hi_g = gaps[:-1], gaps[1:]
+    bracket = (grid[1:] > grid[:-1]) & jnp.isfinite(lo_g) & jnp.isfinite(hi_g) & (jnp.sign(lo_g) != jnp.sign(hi_g))
+    dist = jnp.where(bracket, jnp.abs(0.5 * (grid[:-1] + grid[1:]) - target), jnp.inf)
+    k = jnp.argmin(dist)
+    found = jnp.any(bracket)
+
+    def bisect(_, state):
+        a, b, sign_a = state
+        m = 0.5 * (a + b)
+        sign_m = jnp.sign(gap(m))
+        same = sign_m == sign_a
+        return jnp.where(same, m, a), jnp.where(same, b, m), jnp.where(same, sign_m, sign_a)
+
+    a, b, _ = jax.lax.fori_loop(0, n_bisect, bisect, (grid[k], grid[k + 1], jnp.sign(lo_g[k])))
+    return jnp.where(found, 0.5 * (a + b), target), found
+
+
+def _reduced_form_guess(p: VerticalParams, guess_given_N, blocks, bracket=_bracket_log_ratio):
     """Reduced-form guess at the entry-mass ratio consistent with market clearing.
 
     ``guess_given_N(N, p)`` is a case's Pareto reduced form for given upstream
     entry masses and ``blocks(u, p).N_E`` the entry masses its market
     clearing implies. Both depend on N only through r = N_j / N_i, so the
     consistent ln r is the root of ``gap`` (NaN where the implied masses are
-    not positive), found by :func:`_bracket_log_ratio`. Returns the guess
+    not positive), found by ``bracket`` (:func:`_bracket_log_ratio` or
+    :func:`_bracket_log_ratio_at_edges`). Returns the guess
     (logs of the unknowns) and whether a root was bracketed.
     """
     s, k = p.sigma, p.k
@@ -383,7 +461,7 @@ def _reduced_form_guess(p: VerticalParams, guess_given_N, blocks):
         N_new = implied(jnp.stack([jnp.ones_like(log_ratio), jnp.exp(log_ratio)]))
         return jnp.where(jnp.all(N_new > 0), jnp.log(N_new[1] / N_new[0]) - log_ratio, jnp.nan)
 
-    log_ratio, found = _bracket_log_ratio(gap, jnp.log(p.L[1] / p.L[0]))
+    log_ratio, found = bracket(gap, jnp.log(p.L[1] / p.L[0]))
     # the level of N only scales B^F; map (level, level r) once through market clearing
     level = (s - 1.0) / (k * s) * ((s - 1.0) / s * p.beta * p.L[0]) / p.f_E[0]
     N = level * jnp.stack([jnp.ones_like(log_ratio), jnp.exp(log_ratio)])
@@ -538,12 +616,12 @@ def _solve_input_trade_one(p: VerticalParams, entry_masses, tol, max_iter, param
     sol = newton_root(
         lambda u, args: input_trade_residuals(u, *args), u0, (p, entry_masses), tol=tol, max_iter=iters, throw=False
     )
-    return _input_trade_outputs(sol.value, p, _fold(sol.info, found, params_valid), entry_masses)
+    return flag_nonfinite(_input_trade_outputs(sol.value, p, _fold(sol.info, found, params_valid), entry_masses))
 
 
 @eqx.filter_jit
 def _solve_input_trade_jit(p, entry_masses, tol, max_iter):
-    ok = rules_hold(p, RULES)  # over all stacked industries: sum(beta) < 1 concerns them together
+    ok = rules_hold(p, INPUT_TRADE_RULES)  # over all stacked industries: sum(beta) < 1 concerns them together
     if jnp.ndim(p.sigma) == 1:  # S stacked industries
         in_axes = (0, None if entry_masses is None else 0)
         return jax.vmap(lambda q, n: _solve_input_trade_one(q, n, tol, max_iter, ok), in_axes=in_axes)(p, entry_masses)
@@ -579,7 +657,8 @@ def solve_input_trade(
         every lane waits for the slowest, so the bound also caps batch cost.
     throw:
         ``True`` (default): parameters outside
-        :data:`~jaxtrade.models.vertical.params.RULES` raise ``ValueError``
+        :data:`~jaxtrade.models.vertical.params.INPUT_TRADE_RULES` (:data:`RULES`
+        and a finite tau^I) raise ``ValueError``
         naming the rule and a failed solve raises
         :class:`~jaxtrade.errors.ConvergenceError` when called eagerly; under
         ``jit``/``vmap``/``grad`` both checks are compiled in and raise when the
@@ -609,9 +688,9 @@ def solve_input_trade(
     >>> bool(eq.info.converged), eq.info.reason
     (False, 'no starting bracket exists: these parameters admit no interior solution of this kind')
     """
-    params = rules_checked(params, throw)
+    params = rules_checked(params, throw, INPUT_TRADE_RULES)
     out = _solve_input_trade_jit(params, entry_masses, tol, max_iter)
-    return finish_solve(out, params, throw=throw, what=INPUT_WHAT, tol=tol)
+    return finish_solve(out, params, throw=throw, what=INPUT_WHAT, tol=tol, rules=INPUT_TRADE_RULES)
 
 
 # ---------------------------------------------------------------------------
@@ -743,7 +822,8 @@ def _final_trade_guess_given_N(N_E, p: VerticalParams):
 
 def _final_trade_initial_guess(p: VerticalParams):
     """Reduced form at the upstream entry-mass ratio consistent with market clearing, and whether it exists."""
-    return _reduced_form_guess(p, _final_trade_guess_given_N, final_blocks)
+    # the final-goods root often lies just inside an edge of the window where both entry masses are positive
+    return _reduced_form_guess(p, _final_trade_guess_given_N, final_blocks, _bracket_log_ratio_at_edges)
 
 
 class FinalTradeEquilibrium(_Equilibrium):
@@ -821,12 +901,12 @@ def _solve_final_trade_one(p, tol, max_iter, params_valid):
     u0, found = _final_trade_initial_guess(p)
     iters = jnp.where(found, max_iter, 0)  # as in _solve_input_trade_one
     sol = newton_root(lambda u, q: final_trade_residuals(u, q), u0, p, tol=tol, max_iter=iters, throw=False)
-    return _final_trade_outputs(sol.value, p, _fold(sol.info, found, params_valid))
+    return flag_nonfinite(_final_trade_outputs(sol.value, p, _fold(sol.info, found, params_valid)))
 
 
 @eqx.filter_jit
 def _solve_final_trade_jit(p, tol, max_iter):
-    ok = rules_hold(p, RULES)
+    ok = rules_hold(p, FINAL_TRADE_RULES)
     if jnp.ndim(p.sigma) == 1:
         return jax.vmap(lambda q: _solve_final_trade_one(q, tol, max_iter, ok))(p)
     return _solve_final_trade_one(p, tol, max_iter, ok)
@@ -853,6 +933,6 @@ def solve_final_trade(
     >>> bool(eqF.valid), eqF.residuals.shape
     (True, (10,))
     """
-    params = rules_checked(params, throw)
+    params = rules_checked(params, throw, FINAL_TRADE_RULES)
     out = _solve_final_trade_jit(params, tol, max_iter)
-    return finish_solve(out, params, throw=throw, what=FINAL_WHAT, tol=tol)
+    return finish_solve(out, params, throw=throw, what=FINAL_WHAT, tol=tol, rules=FINAL_TRADE_RULES)
