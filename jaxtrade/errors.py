@@ -253,7 +253,7 @@ def outputs_finite(out) -> jax.Array:
     return ok
 
 
-def flag_nonfinite(out: T) -> T:
+def flag_nonfinite(out: T, outputs=None) -> T:
     """``out`` (a record with an ``info`` field) with a NaN or infinite output counted as a failure.
 
     Where :func:`outputs_finite` is false, ``info.converged`` becomes false and
@@ -261,10 +261,12 @@ def flag_nonfinite(out: T) -> T:
     reason that explains the non-finite numbers better
     (:attr:`RESULTS.invalid_parameters`, :attr:`RESULTS.no_bracket`). The
     model solvers apply it to their final record, so that no lane reports
-    ``converged=True`` with NaN or inf in its outputs.
+    ``converged=True`` with NaN or inf in its outputs. ``outputs`` (default:
+    ``out`` itself) names the part to check where a record holds NaN by
+    design (e.g. the unused tail of an iteration history).
     """
     info: SolverInfo = out.info  # type: ignore[attr-defined]
-    finite = outputs_finite(out)
+    finite = outputs_finite(out if outputs is None else outputs)
     explained = (info.result == _RESULTS.invalid_parameters) | (info.result == _RESULTS.no_bracket)
     result = _RESULTS.where(finite | explained, info.result, _RESULTS.nonfinite)
     flagged = SolverInfo(

@@ -180,3 +180,18 @@ def test_final_trade_finds_roots_next_to_the_edge_of_the_valid_region():
     assert failed <= {60}, {i: sol.info.reason[i] for i in failed}
     conv = np.asarray(sol.info.converged)
     assert np.max(np.abs(np.asarray(sol.residuals)[conv])) < 1e-10
+
+
+# --------------------------------------------------------------------------- multiproduct (Heo & Kim 2025)
+
+
+def test_multiproduct_lanes_with_nonfinite_outputs_are_not_converged():
+    from jaxtrade.models import multiproduct as mp
+
+    p = mp.standard_params(n_z=7, n_products=3)
+    lanes = [p, p.replace(smoothing=1e-300), p.replace(rho_z=0.99999999, sigma_e=3.0)]
+    eq = jax.jit(jax.vmap(lambda q: mp.solve_equilibrium(q, throw=False)))(mp.stack_params(lanes))
+    finite = [bool(outputs_finite(jax.tree_util.tree_map(lambda leaf, i=i: leaf[i], eq))) for i in range(3)]
+    assert finite == [True, False, False]
+    assert np.asarray(eq.info.converged).tolist() == [True, False, False]
+    assert eq.info.reason[1:] == [NONFINITE, NONFINITE]

@@ -68,7 +68,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import PartitionSpec
 
-from jaxtrade.errors import SolverInfo, combine_info, finish, is_traced, rules_hold
+from jaxtrade.errors import SolverInfo, combine_info, finish, flag_nonfinite, is_traced, rules_hold
 from jaxtrade.models.multiproduct.firm import Grids, make_grids, solve_bellman, stationary_mass
 from jaxtrade.models.multiproduct.params import RULES, MultiproductParams, validate_params
 from jaxtrade.numerics.ces import markup_term
@@ -265,7 +265,7 @@ def _solve(p: MultiproductParams, mode, tol: float, tol_v: float, tol_mu: float,
     }
     checks_hold = jnp.all(jnp.stack([jnp.abs(residuals[k_]) <= GE_TOL for k_ in RESIDUAL_NAMES[:7]]))
     info = combine_info(root.info, sol.info, dinfo, checks_hold=checks_hold, params_valid=rules_hold(p, RULES))
-    return Equilibrium(
+    eq = Equilibrium(
         W=W,
         R=R,
         D=D,
@@ -290,6 +290,7 @@ def _solve(p: MultiproductParams, mode, tol: float, tol_v: float, tol_mu: float,
         bellman_info=sol.info,
         distribution_info=dinfo,
     )
+    return flag_nonfinite(eq)  # no lane reports converged=True with a NaN or inf anywhere in its outputs
 
 
 _solve_jit = jax.jit(_solve, static_argnames=("tol", "tol_v", "tol_mu"))

@@ -78,7 +78,7 @@ import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import numpy as np
 
-from jaxtrade.errors import SolverInfo, combine_info, finish, solver_info
+from jaxtrade.errors import SolverInfo, combine_info, finish, flag_nonfinite, solver_info
 from jaxtrade.models.multiproduct.firm import Grids, demand_indices, logit_probabilities, make_grids, smooth_max
 from jaxtrade.models.multiproduct.params import MultiproductParams
 from jaxtrade.models.multiproduct.solve import Equilibrium, solve_equilibrium
@@ -745,6 +745,7 @@ def solve_transition(
             jax.block_until_ready(tr.unknowns)
         finally:
             _PROGRESS.pop()
+    tr = flag_nonfinite(tr, outputs=(tr.paths, tr.unknowns, tr.residuals, tr.accounting))
     return finish(tr, throw=throw, what=_WHAT, tol=tol, extra=_diagnostics)
 
 

@@ -356,11 +356,20 @@ def _bracket_log_ratio(gap, target, n_scan: int = 41, n_bisect: int = 34):
     lo = jnp.where(jnp.any(finite), jnp.min(jnp.where(finite, coarse, jnp.inf)) - step, coarse[0])
     hi = jnp.where(jnp.any(finite), jnp.max(jnp.where(finite, coarse, -jnp.inf)) + step, coarse[-1])
     grid = lo + (hi - lo) * jnp.linspace(0.0, 1.0, n_scan)
-    gaps = jax.vmap(gap)(grid)
+    return _bisect_nearest_bracket(gap, grid, jax.vmap(gap)(grid), target, n_bisect)
+
+
+def _bisect_nearest_bracket(gap, grid, gaps, target, n_bisect: int):
+    """The sign change of ``gaps`` on the sorted ``grid`` nearest to ``target``, refined by ``n_bisect`` halvings.
+
+    A bracket is a pair of adjacent, distinct grid points with finite gaps of
+    opposite signs. Returns ``(ln r, found)``; without a bracket
+    ``ln r = target`` and ``found`` is False.
+    """
     lo_g, hi_g = gaps[:-1], gaps[1:]
-    bracket = jnp.isfinite(lo_g) & jnp.isfinite(hi_g) & (jnp.sign(lo_g) != jnp.sign(hi_g))
+    bracket = (grid[1:] > grid[:-1]) & jnp.isfinite(lo_g) & jnp.isfinite(hi_g) & (jnp.sign(lo_g) != jnp.sign(hi_g))
     dist = jnp.where(bracket, jnp.abs(0.5 * (grid[:-1] + grid[1:]) - target), jnp.inf)
-    idx = jnp.argmin(dist)
+    k = jnp.argmin(dist)
     found = jnp.any(bracket)
 
     def bisect(_, state):
@@ -370,7 +379,7 @@ def _bracket_log_ratio(gap, target, n_scan: int = 41, n_bisect: int = 34):
         same = sign_m == sign_a
         return jnp.where(same, m, a), jnp.where(same, b, m), jnp.where(same, sign_m, sign_a)
 
-    a, b, _ = jax.lax.fori_loop(0, n_bisect, bisect, (grid[idx], grid[idx + 1], jnp.sign(lo_g[idx])))
+    a, b, _ = jax.lax.fori_loop(0, n_bisect, bisect, (grid[k], grid[k + 1], jnp.sign(lo_g[k])))
     return jnp.where(found, 0.5 * (a + b), target), found
 
 
@@ -424,21 +433,7 @@ def _bracket_log_ratio_at_edges(
     grid = jnp.concatenate([scan, extra])
     order = jnp.argsort(grid)
     grid, gaps = grid[order], jnp.concatenate([scan_gaps, extra_gaps])[order]
-    lo_g, hi_g = gaps[:-1], gaps[1:]
-    bracket = (grid[1:] > grid[:-1]) & jnp.isfinite(lo_g) & jnp.isfinite(hi_g) & (jnp.sign(lo_g) != jnp.sign(hi_g))
-    dist = jnp.where(bracket, jnp.abs(0.5 * (grid[:-1] + grid[1:]) - target), jnp.inf)
-    k = jnp.argmin(dist)
-    found = jnp.any(bracket)
-
-    def bisect(_, state):
-        a, b, sign_a = state
-        m = 0.5 * (a + b)
-        sign_m = jnp.sign(gap(m))
-        same = sign_m == sign_a
-        return jnp.where(same, m, a), jnp.where(same, b, m), jnp.where(same, sign_m, sign_a)
-
-    a, b, _ = jax.lax.fori_loop(0, n_bisect, bisect, (grid[k], grid[k + 1], jnp.sign(lo_g[k])))
-    return jnp.where(found, 0.5 * (a + b), target), found
+    return _bisect_nearest_bracket(gap, grid, gaps, target, n_bisect)
 
 
 def _reduced_form_guess(p: VerticalParams, guess_given_N, blocks, bracket=_bracket_log_ratio):
