@@ -17,7 +17,9 @@ import platform
 import sys
 from pathlib import Path
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+#: Where results go: ``benchmarks/results/`` unless ``JAXTRADE_BENCH_RESULTS`` names another folder
+#: (``benchmarks/gpu_suite.sh`` uses it to keep a GPU run's files together).
+RESULTS_DIR = Path(os.environ.get("JAXTRADE_BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
 
 
 def _cpu_model() -> str | None:
@@ -89,7 +91,7 @@ def _jsonable(x):
 
 
 def write_result(name: str, payload: dict) -> Path:
-    """Write ``benchmarks/results/{name}.json`` = {"machine": machine_info(), **payload}."""
+    """Write ``{RESULTS_DIR}/{name}.json`` = {"machine": machine_info(), **payload}."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
     with open(path, "w") as fh:

@@ -171,15 +171,47 @@ def test_final_trade_finds_roots_next_to_the_edge_of_the_valid_region():
     one or two narrow windows in ln(N_j/N_i) and the root lies within a few
     hundredths of a window's edge; the old 41-point grid missed about a third
     of them (``no_bracket``). A dense scan of the reduced form (400,001
-    points, then Newton) finds an equilibrium in every draw but possibly
-    draw 60, whose bracket nearest to L_j/L_i starts Newton where it stalls
-    (a known remaining case).
+    points, then Newton) finds an equilibrium in every draw but draw 60,
+    which has none that Proposition 1(ii) admits: its reduced form has three
+    brackets, Newton converges only from the one at ln r = -1.32, and there a
+    final-goods cutoff lies below its lower bound
+    (:func:`test_final_trade_draw_without_an_admissible_equilibrium`).
     """
     sol = jax.vmap(lambda q: v.solve_final_trade(q, throw=False))(_asymmetric_draws(200))
     failed = set(np.flatnonzero(~np.asarray(sol.info.converged)).tolist())
-    assert failed <= {60}, {i: sol.info.reason[i] for i in failed}
+    assert failed == {60}, {i: sol.info.reason[i] for i in failed}
     conv = np.asarray(sol.info.converged)
     assert np.max(np.abs(np.asarray(sol.residuals)[conv])) < 1e-10
+
+
+def test_final_trade_draw_without_an_admissible_equilibrium():
+    """Draw 60: Newton from every bracket of the reduced form either stalls or ends below a cutoff's bound."""
+    from jaxtrade.models.vertical import solve as vs
+    from jaxtrade.numerics import newton_root
+
+    p = jax.tree_util.tree_map(lambda x: x[60], _asymmetric_draws(200))
+
+    def implied(N):
+        return vs.final_blocks(vs._final_trade_guess_given_N(N, p), p).N_E
+
+    def gap(log_ratio):
+        N_new = implied(jnp.stack([jnp.ones_like(log_ratio), jnp.exp(log_ratio)]))
+        return jnp.where(jnp.all(N_new > 0), jnp.log(N_new[1] / N_new[0]) - log_ratio, jnp.nan)
+
+    grid = np.linspace(-12.0, 12.0, 48_001)
+    g = np.asarray(jax.jit(jax.vmap(gap))(jnp.asarray(grid)))
+    sign_change = np.isfinite(g[:-1]) & np.isfinite(g[1:]) & (np.sign(g[:-1]) != np.sign(g[1:]))
+    starts = 0.5 * (grid[:-1] + grid[1:])[sign_change]
+    assert len(starts) == 3
+    admissible = []
+    level = (p.sigma - 1.0) / (p.k * p.sigma) * ((p.sigma - 1.0) / p.sigma * p.beta * p.L[0]) / p.f_E[0]
+    for log_ratio in starts:
+        N = implied(level * jnp.stack([1.0, jnp.exp(log_ratio)]))  # as the solver's guess does
+        u0 = vs._final_trade_guess_given_N(N, p)
+        root = newton_root(lambda u, q: vs.final_trade_residuals(u, q), u0, p, max_iter=100, throw=False)
+        eq = vs._final_trade_outputs(root.value, p, root.info)
+        admissible.append(bool(root.info.converged) and bool(eq.cutoffs_above_lower_bounds))
+    assert admissible == [False, False, False]  # so the solver must report draw 60 as failed (test above)
 
 
 # --------------------------------------------------------------------------- multiproduct (Heo & Kim 2025)
