@@ -13,6 +13,18 @@ size is not a multiple of the device count (it never changes the data behind
 your back); :func:`pad_batch` pads explicitly, and :func:`sharded_vmap` pads
 internally by repeating the last batch element and trims the outputs back to
 the original batch size.
+
+Several processes (JAX's multi-controller runtime, one process per GPU or
+host, started with :func:`jax.distributed.initialize`): every process runs
+the same program with the same inputs; ``jax.devices()`` then lists the
+devices of *all* processes, so the mesh, and the batch, span them.
+:func:`gather` brings a result sharded over several processes back to every
+process as one host array (:func:`jax.experimental.multihost_utils.process_allgather`);
+the solvers that return sharded results call it, so their outputs read the
+same on every process. On CPUs, cross-process collectives need
+``jax.config.update("jax_cpu_collectives_implementation", "gloo")`` before
+``jax.distributed.initialize``. See ``docs/numerics.md`` for launching on a
+cluster.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-__all__ = ["device_mesh", "batch_size", "pad_batch", "shard_batch", "sharded_vmap"]
+__all__ = ["batch_size", "device_mesh", "gather", "pad_batch", "shard_batch", "sharded_vmap"]
 
 
 def device_mesh(axis_name: str = "batch", devices: Sequence[Any] | None = None) -> Mesh:
@@ -37,6 +49,28 @@ def device_mesh(axis_name: str = "batch", devices: Sequence[Any] | None = None) 
     if not devices:
         raise ValueError("devices must contain at least one device")
     return Mesh(np.asarray(devices, dtype=object), (axis_name,))
+
+
+def gather(pytree):
+    """Every array leaf readable on this process: arrays spread over several processes are all-gathered.
+
+    A :class:`jax.Array` whose shards live on devices of other processes
+    (multi-controller runs, see the module docstring) cannot be read with
+    ``np.asarray``; such leaves are gathered with
+    :func:`~jax.experimental.multihost_utils.process_allgather` (every
+    process receives the whole array) and put back on a local device. Other
+    leaves (single process, fully replicated) are returned as they are, so
+    on one process this is the identity.
+    """
+
+    def one(leaf):
+        if not isinstance(leaf, jax.Array) or leaf.is_fully_addressable or leaf.is_fully_replicated:
+            return leaf
+        from jax.experimental import multihost_utils
+
+        return jnp.asarray(multihost_utils.process_allgather(leaf, tiled=True))
+
+    return jax.tree_util.tree_map(one, pytree)
 
 
 def batch_size(pytree) -> int:
@@ -141,7 +175,8 @@ def sharded_vmap(
         ``wrapped(*args)``: pads the batched arguments to a multiple of the
         device count (repeating the last element), shards them with
         :func:`shard_batch`, replicates the shared ones, runs the jitted
-        ``vmap`` and trims every output leaf back to the original batch size.
+        ``vmap`` and trims every output leaf back to the original batch size
+        (gathered onto every process in a multi-process run, :func:`gather`).
     """
     batched_fn = jax.jit(
         jax.vmap(fn, in_axes=in_axes if in_axes is None or isinstance(in_axes, int) else tuple(in_axes))
@@ -164,6 +199,6 @@ def sharded_vmap(
         replicated = NamedSharding(mesh_, PartitionSpec())
         call_args = [next(sharded) if ax == 0 else jax.device_put(a, replicated) for a, ax in zip(args, axes)]
         out = batched_fn(*call_args)
-        return jax.tree_util.tree_map(lambda leaf: leaf[:n], out)
+        return gather(jax.tree_util.tree_map(lambda leaf: leaf[:n], out))
 
     return wrapped

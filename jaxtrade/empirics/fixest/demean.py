@@ -55,6 +55,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jaxtrade.empirics.literals import DemeanMethod, check_literal
 from jaxtrade.errors import Solution, SolverInfo, finish, solver_info
+from jaxtrade.numerics.sharding import gather
 
 __all__ = [
     "DEFAULT_MAXITER",
@@ -523,6 +524,6 @@ def demean_sharded(
         int(maxiter),
         throw=False,
     )
-    out = sol.value[:n]
+    out = gather(sol.value[:n])  # rows on devices of other processes (jax.distributed) come back to each process
     out = Solution(out[:, 0] if squeeze else out, sol.info)
     return finish(out, throw=throw, what="sharded demeaning by fixed effects", tol=tol, extra=_hint)

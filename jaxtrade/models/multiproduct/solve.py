@@ -73,7 +73,7 @@ from jaxtrade.models.multiproduct.firm import Grids, make_grids, solve_bellman, 
 from jaxtrade.models.multiproduct.params import RULES, MultiproductParams, validate_params
 from jaxtrade.numerics.ces import markup_term
 from jaxtrade.numerics.root import newton_root
-from jaxtrade.numerics.sharding import batch_size, device_mesh, pad_batch, shard_batch
+from jaxtrade.numerics.sharding import batch_size, device_mesh, gather, pad_batch, shard_batch
 
 __all__ = [
     "Equilibrium",
@@ -537,4 +537,5 @@ def solve_equilibrium_batch(
     eq = solver(sharded)
     if batch_size(sharded) != n:
         eq = jax.tree_util.tree_map(lambda leaf: leaf[:n], eq)
+    eq = gather(eq)  # members solved on other processes' devices (jax.distributed) come back to every process
     return finish(eq, throw=throw, what=f"{_WHAT}, batch", tol=tol, extra=_diagnostics)
