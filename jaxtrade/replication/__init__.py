@@ -38,13 +38,14 @@ PAPERS: dict[str, Callable[..., Section]] = {
 
 FULL_SETTINGS: dict[str, str] = {
     "ara-zhang": "6 parameter sets instead of 3 for Proposition 2, a 60 x 40 x 5 simulated gravity panel instead "
-    "of 25 x 20 x 4, 17 points instead of 9 in the elasticity figure (about 8 min on a 2-core CPU, default 2 min)",
-    "heo-kim-empirics": "the 128,000-firm `paper` synthetic panel instead of 8,000 firms (about 5 min on a "
-    "2-core CPU, default 20 s)",
+    "of 25 x 20 x 4, 17 points instead of 9 in the elasticity figure (about 8-10 min on a 2-core CPU, default 2 min)",
+    "heo-kim-empirics": "the 128,000-firm `paper` synthetic panel instead of 8,000 firms (16 times the rows; "
+    "several minutes on a 2-core CPU, default 20 s)",
     "heo-kim-model": "recomputes the Standard and NPG calibrations of eq. (28) (Tables 4-6) instead of reading "
     "the ones shipped with jaxtrade (about 2 min more than the default run)",
     "ruhl": "the paper's 200 x 200 type grid and 250 economies for Appendix 1, section 6.1 and Table 1 instead "
-    "of 40 x 40 types and 100 economies (estimated 1-2 hours on a 2-core CPU, default 1.5 min)",
+    "of 40 x 40 types and 100 economies (estimated 20-30 min on a 2-core CPU, default 1.5 min: two "
+    "Krusell-Smith loops of about 4 s per iteration on 200 x 200 types, and three 250-economy simulations)",
 }
 """Paper name -> what ``full=True`` changes and roughly how long it takes (``jaxtrade replicate --help``)."""
 
