@@ -103,8 +103,9 @@ def simulated_gravity_table(p: v.VerticalParams, full: bool = False) -> tuple[pd
     the log-normal shifters put a few of the 24,000 cells of the ``full`` panel
     there, e.g. one with seed 2020).
     """
-    size = dict(n_products=60, n_countries=40, years=5) if full else {}  # default 25 x 20 x 4
-    config = v.PanelConfig(**size, outside_regime="drop")
+    # full: 60 x 40 x 5 cells; default 25 x 20 x 4
+    config = (v.PanelConfig(n_products=60, n_countries=40, years=5, outside_regime="drop") if full
+              else v.PanelConfig(outside_regime="drop"))  # fmt: skip
     panel = v.simulate_panel(p, None, 2020, config)
     n_outside = int(sum(panel.attrs["cells_outside_regime"].values()))
     panel["ln_tariff"] = np.log1p(panel["tariff"])
