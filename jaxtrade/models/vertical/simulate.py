@@ -66,8 +66,8 @@ regime: with the default design about 1 seed in 20 at 25 x 20 x 4 cells and
 ``ValueError`` naming the cells and the dispersion arguments to change;
 ``outside_regime="drop"`` excludes those cells from the panel (no firms are
 drawn for them) and reports their number per goods type in
-``df.attrs["cells_outside_regime"]``. Inside the regime the expected flows are exact power laws in tau, so
-the partial elasticities are the paper's closed forms (see below).
+``df.attrs["cells_outside_regime"]``. Inside the regime the expected flows
+are exact power laws in tau, so the partial elasticities are the paper's closed forms (see below).
 
 **Firms.** A simulated firm stands for a mass 1/``scale`` of the model's
 continuum. In a cell the number of active firms on each side is Poisson with
@@ -1010,6 +1010,9 @@ def simulate_panel(
     eqs = _base_equilibria(params, solution, config.goods)
     s, k = float(params.sigma), float(params.k)
     cells = {h: _cells(h, params, eqs[h], design, config.outside_regime) for h in config.goods}
+    if all(cells[h].outside.all() for h in config.goods):
+        raise ValueError("every cell leaves the Pareto/selection regime; change the design (delta, dist_range, "
+                         "demand_sd, supply_sd) or params")  # fmt: skip
     scale = config.scale
     if scale is None:
         inside = [cells[h].expected.importers[~cells[h].outside] for h in config.goods]
