@@ -44,8 +44,9 @@ FULL_SETTINGS: dict[str, str] = {
     "heo-kim-model": "recomputes the Standard and NPG calibrations of eq. (28) (Tables 4-6) instead of reading "
     "the ones shipped with jaxtrade (about 2 min more than the default run)",
     "ruhl": "the paper's 200 x 200 type grid and 250 economies for Appendix 1, section 6.1 and Table 1 instead "
-    "of 40 x 40 types and 100 economies (estimated 20-30 min on a 2-core CPU, default 1.5 min: two "
-    "Krusell-Smith loops of about 4 s per iteration on 200 x 200 types, and three 250-economy simulations)",
+    "of 40 x 40 types and 100 economies (default 1.5 min). Estimated from timed pieces: about 5 min on a quiet "
+    "2-core CPU, 30-40 min on a busy one: two Krusell-Smith loops of about 50 iterations at 1.5-12 s each on "
+    "200 x 200 types, and three 250-economy simulations of 20 s-6 min each",
 }
 """Paper name -> what ``full=True`` changes and roughly how long it takes (``jaxtrade replicate --help``)."""
 
