@@ -100,11 +100,15 @@ PARSE_ONLY = {
     "jaxtrade replicate": "every paper: about 5 minutes",
     "jaxtrade replicate --out my-report": "every paper: about 5 minutes",
     "jaxtrade replicate --paper ara-zhang --data ../shared/data": "about 2 minutes; data folder outside the repo",
-    "jaxtrade replicate --full": "hours (FULL_SETTINGS)",
+    "jaxtrade replicate --full": "5-40 minutes per paper (FULL_SETTINGS)",
+    "jaxtrade replicate --paper ara-zhang --full": "about 8-10 minutes; its failing cell is tested in "
+    "tests/replication/test_ara_zhang_panel.py",
     "jaxtrade replicate --paper heo-kim-empirics": "about 20 s plus the report machinery; covered by proximity runs",
     "jaxtrade replicate --paper heo-kim-model": "a few minutes (twelve policy transitions)",
     "jaxtrade vertical --sigma 4 --k 4.5 --tau-ji 1.3 --json": "minutes on a 2-core CPU (general-equilibrium lemma "
     "signs); tested at the library level in tests/models",
+    "jaxtrade multiproduct solve --preset standard --json": "about 50 s with figures; run at small settings in "
+    "tests/cli/test_multiproduct.py",
     "jaxtrade multiproduct calibrate --preset standard --out cal": "about a minute per preset",
     "jaxtrade multiproduct policy --experiment liberalization --schedule psi2 --figures figs": "a transition solve",
     "jaxtrade multiproduct policy --tables": "twelve transitions, 1-2 minutes",
@@ -115,10 +119,10 @@ PARSE_ONLY = {
 
 RUN = {
     "jaxtrade --help": [],
+    "jaxtrade replicate --help": [],
     "jaxtrade sunk-cost steady-state --json": ["--n-phi", "40", "--n-kappa", "40"],
     "jaxtrade proximity build --synthetic small --out prox": ["--no-progress"],
     "jaxtrade proximity tables prox": [],
-    "jaxtrade multiproduct solve --preset standard --json": ["--n-z", "7", "--n-products", "3"],
 }
 """Documented commands run in-process, with the flags that make them small (appended, so they win)."""
 
