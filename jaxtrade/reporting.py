@@ -15,18 +15,27 @@ packages (:mod:`jaxtrade.replication`) and the command line use it.
 * :func:`write_report` writes ``report.md``: a header with the jaxtrade
   version, git commit, machine, settings and run time, the scorecard, then
   the sections.
+* :func:`atomic_output_dir` is how every output folder is written (report,
+  proximity build, figures): into a temporary sibling folder renamed into
+  place at the end, so an interrupted run leaves the previous output intact
+  and a rerun replaces it as a whole; a non-empty folder jaxtrade did not
+  write (no :data:`OUTPUT_MARKER` file) is refused, never deleted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import math
+import os
 import pathlib
 import platform
 import re
+import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,8 +43,11 @@ import pandas as pd
 
 __all__ = [
     "DASH",
+    "OUTPUT_MARKER",
     "Section",
     "Tolerance",
+    "atomic_output_dir",
+    "check_output_dir",
     "comparison_frame",
     "frame_to_markdown",
     "git_commit",
@@ -343,3 +355,94 @@ def write_report(
     path = out_dir / "report.md"
     path.write_text("\n".join(lines) + "\n" + "\n".join(s.markdown() for s in sections))
     return path
+
+
+OUTPUT_MARKER = ".jaxtrade-output"
+"""File :func:`atomic_output_dir` writes into every output folder: the sign that jaxtrade may replace it."""
+
+
+def check_output_dir(path: str | pathlib.Path, *, what: str = "out") -> pathlib.Path:
+    """``path`` as a folder :func:`atomic_output_dir` may write: absent, empty, or a previous jaxtrade output.
+
+    Raises ``ValueError`` naming ``what`` when ``path`` exists and is not a
+    folder, or is a non-empty folder without :data:`OUTPUT_MARKER` (a folder
+    jaxtrade did not write is never replaced); ``PermissionError`` or
+    ``NotADirectoryError`` when the folder it would be created in cannot be
+    written. Commands call it before a long run, so a bad output path fails at once.
+    """
+    path = pathlib.Path(path)
+    if path.exists() or path.is_symlink():
+        if not path.is_dir() or path.is_symlink():
+            raise ValueError(f"{what}: {path} exists and is not a folder; give a folder path")
+        if any(path.iterdir()) and not (path / OUTPUT_MARKER).is_file():
+            raise ValueError(
+                f"{what}: {path} is a non-empty folder that jaxtrade did not write (no {OUTPUT_MARKER} file); "
+                "jaxtrade replaces an output folder as a whole, so give a new or empty folder"
+            )
+    ancestor = pathlib.Path(os.path.abspath(path)).parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise NotADirectoryError(20, "Not a directory", str(ancestor))
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise PermissionError(13, "Permission denied", str(ancestor))
+    return path
+
+
+@contextlib.contextmanager
+def atomic_output_dir(path: str | pathlib.Path, *, what: str = "out") -> Iterator[pathlib.Path]:
+    """Write an output folder atomically: yield a temporary sibling folder, rename it to ``path`` on success.
+
+    * ``path`` is checked first (:func:`check_output_dir`): absent, an empty
+      folder, or a folder written by jaxtrade (it holds :data:`OUTPUT_MARKER`);
+      anything else raises ``ValueError`` before any work, so a user's
+      unrelated folder is never deleted. An unwritable parent raises
+      ``PermissionError`` (an ``OSError``) at once, not at the end of a long run.
+    * The body writes into the yielded temporary folder
+      (``.<name>.tmp-*`` beside ``path``). When it returns, the marker file is
+      written and the folder replaces ``path`` as a whole: no file of an
+      earlier run remains beside the new ones.
+    * When the body raises (including ``KeyboardInterrupt``) the temporary
+      folder is removed and ``path`` is left as it was.
+
+    Paths written inside the temporary folder move with it: map them with
+    ``path / p.relative_to(tmp)``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "report"
+    >>> with atomic_output_dir(out) as tmp:
+    ...     _ = (tmp / "report.md").write_text("new")
+    >>> sorted(p.name for p in out.iterdir())
+    ['.jaxtrade-output', 'report.md']
+    """
+    final = pathlib.Path(os.path.abspath(check_output_dir(path, what=what)))
+    if not final.name:
+        raise ValueError(f"{what}: {path} cannot be an output folder (it is a file system root)")
+    parent = final.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
+        yield tmp
+        (tmp / OUTPUT_MARKER).write_text("written by jaxtrade; the folder is replaced as a whole on the next run\n")
+        check_output_dir(final, what=what)  # still replaceable after the run?
+        target = final
+        if target.exists():
+            old = pathlib.Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=parent))
+            os.replace(target, old / "previous")
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                os.replace(old / "previous", target)  # put the previous output back
+                shutil.rmtree(old, ignore_errors=True)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

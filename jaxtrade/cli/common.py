@@ -5,9 +5,16 @@ Exit codes (the same for every command):
 * ``0`` success;
 * ``1`` a solver did not converge (:class:`~jaxtrade.errors.ConvergenceError`);
 * ``2`` invalid input: parameters outside a model's domain, unreadable or
-  malformed files, inconsistent options (``ValueError``, ``FileNotFoundError``).
+  malformed files, inconsistent options, an output path that cannot be
+  written (``ValueError``, ``OSError`` such as ``FileNotFoundError``,
+  ``PermissionError``, ``IsADirectoryError``, ``NotADirectoryError``; argparse's
+  own usage errors also exit 2);
+* ``130`` interrupted (Ctrl-C, ``KeyboardInterrupt``): output folders keep
+  their previous contents (:func:`~jaxtrade.reporting.atomic_output_dir`).
 
-Messages go to standard error as ``jaxtrade <command>: <message>``.
+Messages go to standard error as one line ``jaxtrade <command>: <message>``,
+never a Python traceback (:func:`run_guarded`). Every command's ``--help``
+ends with :data:`EXIT_CODES_HELP` (:func:`add_exit_codes_epilog`).
 Option defaults are read from the library's function signatures
 (:func:`default_of`), never retyped, so the command line and the library
 cannot drift apart.
@@ -15,8 +22,10 @@ cannot drift apart.
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import json
+import pathlib
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -24,12 +33,48 @@ from typing import Any
 import numpy as np
 
 from jaxtrade.errors import ConvergenceError
+from jaxtrade.reporting import OUTPUT_MARKER, atomic_output_dir
 
-__all__ = ["EXIT_INVALID_INPUT", "EXIT_NOT_CONVERGED", "EXIT_OK", "default_of", "print_json", "run_guarded"]
+__all__ = [
+    "EXIT_CODES_HELP", "EXIT_INTERRUPTED", "EXIT_INVALID_INPUT", "EXIT_NOT_CONVERGED", "EXIT_OK", "OUTPUT_FOLDER_HELP",
+    "add_exit_codes_epilog", "atomic_output_dir", "default_of", "moved", "print_json", "run_guarded",
+]  # fmt: skip
 
 EXIT_OK = 0
 EXIT_NOT_CONVERGED = 1
 EXIT_INVALID_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 success; 1 a solver did not converge; 2 invalid input (bad option value, missing or "
+    "malformed file, output path that cannot be written), reported in one line on stderr; 130 interrupted "
+    "(Ctrl-C)."
+)
+"""The exit-code convention, as every command's ``--help`` states it."""
+
+OUTPUT_FOLDER_HELP = (
+    "Output folders are written atomically: into a temporary folder beside them, renamed into place at the end, "
+    "so an interrupted run leaves the previous output as it was and a rerun replaces the folder as a whole (no "
+    f"file of an earlier run remains). An existing folder is replaced only if it is empty or jaxtrade wrote it "
+    f"(it holds a {OUTPUT_MARKER} file); otherwise the command refuses with exit code 2."
+)
+"""How output folders behave (:func:`~jaxtrade.reporting.atomic_output_dir`), for ``--help`` texts."""
+
+
+def add_exit_codes_epilog(parser: argparse.ArgumentParser) -> None:
+    """Append :data:`EXIT_CODES_HELP` to the epilog of ``parser`` and of every sub-command below it."""
+    if EXIT_CODES_HELP not in (parser.epilog or ""):
+        parser.epilog = f"{parser.epilog}\n\n{EXIT_CODES_HELP}" if parser.epilog else EXIT_CODES_HELP
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                add_exit_codes_epilog(child)
+
+
+def moved(paths, tmp: pathlib.Path, final: str | pathlib.Path) -> list[pathlib.Path]:
+    """Paths written under the temporary folder ``tmp`` of :func:`atomic_output_dir`, at their final place."""
+    final = pathlib.Path(final)
+    return [final / pathlib.Path(p).relative_to(tmp) for p in paths]
 
 
 def default_of(function: Callable, name: str) -> Any:
@@ -44,16 +89,37 @@ def run_guarded(command: str, body: Callable[[], object]) -> int:
     """Run ``body`` and map the library's errors to the exit codes of the module docstring.
 
     ``body`` may return an exit code (an ``int``); anything else counts as success.
+    Each error is reported as one line on standard error, without a traceback.
     """
     try:
         code = body()
+    except KeyboardInterrupt:
+        print(f"jaxtrade {command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except ConvergenceError as err:
-        print(f"jaxtrade {command}: {err}", file=sys.stderr)
+        print(f"jaxtrade {command}: {_one_line(err)}", file=sys.stderr)
         return EXIT_NOT_CONVERGED
-    except (ValueError, FileNotFoundError) as err:
-        print(f"jaxtrade {command}: invalid input: {err}", file=sys.stderr)
+    except ValueError as err:
+        print(f"jaxtrade {command}: invalid input: {_one_line(err)}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except OSError as err:  # missing input file, unwritable or misplaced output (PermissionError, IsADirectoryError..)
+        print(f"jaxtrade {command}: {_os_error(err)}", file=sys.stderr)
         return EXIT_INVALID_INPUT
     return code if isinstance(code, int) and not isinstance(code, bool) else EXIT_OK
+
+
+def _one_line(err: BaseException) -> str:
+    """The message of ``err`` on one line."""
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def _os_error(err: OSError) -> str:
+    """``err`` as ``<what>: <path>`` (e.g. ``cannot write: permission denied: /x``)."""
+    if err.strerror and err.filename is not None:
+        where = f"{err.filename}" + (f" -> {err.filename2}" if err.filename2 is not None else "")
+        kind = "no such file or folder" if isinstance(err, FileNotFoundError) else err.strerror.lower()
+        return f"{kind}: {where}"
+    return _one_line(err)
 
 
 def _plain(value):

@@ -37,11 +37,20 @@ import sys
 
 import pandas as pd
 
-from jaxtrade.cli.common import EXIT_NOT_CONVERGED, EXIT_OK, default_of, print_json, run_guarded
+from jaxtrade.cli.common import (
+    EXIT_NOT_CONVERGED,
+    EXIT_OK,
+    OUTPUT_FOLDER_HELP,
+    atomic_output_dir,
+    default_of,
+    moved,
+    print_json,
+    run_guarded,
+)
 from jaxtrade.models import multiproduct as mp
 from jaxtrade.replication.heo_kim_model import calibration, figures, policy, solve_preset, tables
 from jaxtrade.replication.heo_kim_model.table6 import TABLE6_SAMPLE
-from jaxtrade.reporting import DASH
+from jaxtrade.reporting import DASH, check_output_dir
 
 __all__ = ["add_parser"]
 
@@ -50,7 +59,9 @@ def add_parser(sub) -> None:
     """Add ``multiproduct`` (with ``solve``, ``calibrate`` and ``policy``) to an argparse subparsers object."""
     p = sub.add_parser("multiproduct", help="Heo & Kim (2025) multiproduct exporter model")
     msub = p.add_subparsers(dest="multiproduct_command")
-    s = msub.add_parser("solve", help="solve the stationary equilibrium and print Table 5 beside the paper")
+    s = msub.add_parser("solve", help="solve the stationary equilibrium and print Table 5 beside the paper",
+                        description="Solves a preset's stationary equilibrium and prints Table 5 beside the paper. "
+                        + OUTPUT_FOLDER_HELP)  # fmt: skip
     s.add_argument("--preset", choices=sorted(mp.PRESETS), default="standard")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("--figures", metavar="DIR", default=None, help="write Figures 3-7 as PNG into DIR")
@@ -59,7 +70,10 @@ def add_parser(sub) -> None:
                    help="number of products N")  # fmt: skip
     s.add_argument("--smoothing", type=float, default=None, help="taste-shock scale (0 = hard max; default: preset's)")
     s.set_defaults(func=lambda args: run_guarded("multiproduct solve", lambda: _solve(args)))
-    c = msub.add_parser("calibrate", help="calibrate a preset by eq. (28): Tables 4-6 beside the paper")
+    c = msub.add_parser("calibrate", help="calibrate a preset by eq. (28): Tables 4-6 beside the paper",
+                        description="Calibrates a preset by eq. (28) and prints Tables 4-6 beside the paper. Unlike "
+                        "the other output folders, --out DIR is written in place: it keeps a checkpoint after every "
+                        "iteration, so that an interrupted run can continue with --resume.")  # fmt: skip
     c.add_argument("--preset", choices=sorted(mp.PRESETS), default="standard")
     c.add_argument("--out", metavar="DIR", required=True, help="folder for calibration.json and checkpoints")
     c.add_argument("--resume", action="store_true", help="continue from the checkpoint in DIR")
@@ -80,7 +94,7 @@ def add_parser(sub) -> None:
         "policy",
         help="section-6 tariff experiments: transition and welfare beside the paper (Tables 7-8, Figures 8-12)",
         description="One experiment (--experiment, --schedule, --preset), or all twelve of Tables 7-8 (--tables). "
-        "Exit codes: 0 success, 1 a transition did not converge, 2 invalid options.",
+        + OUTPUT_FOLDER_HELP,
     )
     y.add_argument("--tables", action="store_true",
                    help="run all twelve experiments (Standard and NPG) and print Tables 7 and 8 beside the paper")  # fmt: skip
@@ -106,13 +120,17 @@ def add_parser(sub) -> None:
 
 
 def _solve(args) -> None:
+    if args.figures is not None:
+        check_output_dir(args.figures, what="--figures")
     overrides = dict(n_z=args.n_z, n_products=args.n_products)
     if args.smoothing is not None:
         overrides["smoothing"] = args.smoothing
     p, eq = solve_preset(args.preset, **overrides)
     summary = tables.summary_dict(args.preset, p, eq)
     if args.figures:
-        summary["figures"] = [str(x) for x in figures.write_figures(p, eq, args.figures, args.preset)]
+        with atomic_output_dir(args.figures, what="--figures") as tmp:
+            written = figures.write_figures(p, eq, tmp, args.preset)
+        summary["figures"] = [str(x) for x in moved(written, tmp, args.figures)]
     if args.json:
         print_json(summary)
         return
@@ -164,8 +182,8 @@ def _policy(args) -> int:
         raise ValueError(f"give --experiment ({' or '.join(mp.EXPERIMENTS)}) for one experiment, or --tables for all")
     if args.T < 2:
         raise ValueError(f"--T must be >= 2 (years of the transition), got {args.T}")
-    if args.figures is not None and pathlib.Path(args.figures).exists() and not pathlib.Path(args.figures).is_dir():
-        raise ValueError(f"--figures: {args.figures} exists and is not a folder")
+    if args.figures is not None:
+        check_output_dir(args.figures, what="--figures")
     models = policy.MODELS if args.tables else (args.preset or "standard",)
     pp = policy.policy_parameters(args.params, models=models, n_z=args.n_z, n_products=args.n_products,
                                   smoothing=args.smoothing)  # fmt: skip
@@ -183,7 +201,9 @@ def _policy_one(args, pp: policy.PolicyParameters, model: str) -> int:
                                   throw=False)  # fmt: skip
     out = policy.experiment_dict(result, model, p, pp)
     if args.figures:
-        out["figures"] = [str(policy.experiment_figure(result, model, args.figures, pp.source))]
+        with atomic_output_dir(args.figures, what="--figures") as tmp:
+            written = [policy.experiment_figure(result, model, tmp, pp.source)]
+        out["figures"] = [str(x) for x in moved(written, tmp, args.figures)]
     if args.json:
         print_json(out)
     else:
@@ -216,7 +236,9 @@ def _policy_tables(args, pp: policy.PolicyParameters) -> int:
     run = policy.run_experiments(pp, T=args.T, progress=False if args.no_progress else None)
     out = policy.tables_dict(run)
     if args.figures:
-        out["figures"] = [str(x) for x in policy.write_figures(run, args.figures).values()]
+        with atomic_output_dir(args.figures, what="--figures") as tmp:
+            written = list(policy.write_figures(run, tmp).values())
+        out["figures"] = [str(x) for x in moved(written, tmp, args.figures)]
     if args.json:
         print_json(out)
     else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 
-from jaxtrade.cli.common import run_guarded
+from jaxtrade.cli.common import OUTPUT_FOLDER_HELP, run_guarded
 from jaxtrade.empirics.literals import RcaThreshold, Support
 from jaxtrade.empirics.proximity import PRESETS, ProximityOptions
 from jaxtrade.replication.heo_kim_empirics.pipeline import build_to_dir, tables_from_dir
@@ -25,7 +25,10 @@ def add_parser(sub) -> None:
     """Add the ``proximity`` command (``build``, ``tables``) to ``sub``."""
     p = sub.add_parser("proximity", help="Heo & Kim (2025) proximity empirics: EBP table, Tables 1-2, Figure 2")
     psub = p.add_subparsers(dest="proximity_command", metavar="STEP")
-    b = psub.add_parser("build", help="build the firm-candidate-destination-year table (EBP, EBP^w, HSP, IOP)")
+    b = psub.add_parser("build", help="build the firm-candidate-destination-year table (EBP, EBP^w, HSP, IOP)",
+                        description="Builds the regression-ready table into --out (proximity_table.parquet, "
+                        "build.json; for --synthetic also panel.parquet, inputs.parquet). " + OUTPUT_FOLDER_HELP
+                        + " Rebuilding into a folder replaces it, tables of an earlier build included.")  # fmt: skip
     src = b.add_mutually_exclusive_group(required=True)
     src.add_argument("--input", help="panel: parquet file, parquet folder partitioned by destination/year, or CSV")
     src.add_argument("--synthetic", choices=sorted(PRESETS), help="simulate a panel with this preset")
@@ -50,7 +53,11 @@ def add_parser(sub) -> None:
     b.add_argument("--aggregate-duplicates", action="store_true", help="sum rows sharing a key (count reported)")
     b.add_argument("--no-progress", action="store_true", help="hide the progress bar of the build stages")
     b.set_defaults(func=lambda args: run_guarded("proximity build", lambda: _build(args)))
-    t = psub.add_parser("tables", help="Tables 1-2, footnote 11 and Figure 2 from a built folder")
+    t = psub.add_parser("tables", help="Tables 1-2, footnote 11 and Figure 2 from a built folder",
+                        description="Writes table1.csv, table2.csv, footnote11.csv, figure2.png and tables.md into "
+                        "DIR (a folder written by `jaxtrade proximity build`), each table beside the paper's values. "
+                        "The five files are written into a temporary folder and moved into place when all are "
+                        "written, so an interrupted run leaves the previous ones.")  # fmt: skip
     t.add_argument("dir", help="folder written by `jaxtrade proximity build`")
     t.add_argument("--seed", type=int, default=0, help="seed of the footnote-11 placebo shuffle")
     t.set_defaults(func=lambda args: run_guarded("proximity tables", lambda: tables_from_dir(args.dir, seed=args.seed)))

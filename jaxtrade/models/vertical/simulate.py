@@ -58,10 +58,16 @@ conditions:
 
 Every cell must stay in the Pareto regime with selection: the moving
 cutoffs above their Pareto lower bounds, varphi~*_ii > varphi*_ii (7),
-phi*_ji > phi*_ii (13) and, for final goods, varphi*_ji > varphi*_jj;
-otherwise a ``ValueError`` names the cells and the dispersion arguments to
-change. Inside the regime the expected flows are exact power laws in tau, so
-the partial elasticities are the paper's closed forms (see below).
+phi*_ji > phi*_ii (13) and, for final goods, varphi*_ji > varphi*_jj.
+The demand and supply shifters are log-normal, so with enough cells some
+draw (a near country, a low tariff and a large demand shifter) leaves the
+regime: with the default design about 1 seed in 20 at 25 x 20 x 4 cells and
+1 in 6 at 60 x 40 x 5. ``outside_regime="raise"`` (default) then raises a
+``ValueError`` naming the cells and the dispersion arguments to change;
+``outside_regime="drop"`` excludes those cells from the panel (no firms are
+drawn for them) and reports their number per goods type in
+``df.attrs["cells_outside_regime"]``. Inside the regime the expected flows
+are exact power laws in tau, so the partial elasticities are the paper's closed forms (see below).
 
 **Firms.** A simulated firm stands for a mass 1/``scale`` of the model's
 continuum. In a cell the number of active firms on each side is Poisson with
@@ -549,6 +555,11 @@ class PanelConfig:
         Poisson means (non-integer).
     return_firms:
         Also return the firm-level DataFrame (empty when ``expected``).
+    outside_regime:
+        What to do with cells outside the Pareto/selection regime (module
+        docstring): ``"raise"`` a ``ValueError`` naming them (default), or
+        ``"drop"`` them from the panel, their count per goods type in
+        ``df.attrs["cells_outside_regime"]``.
 
     Raises
     ------
@@ -579,6 +590,7 @@ class PanelConfig:
     firms_per_cell: float = 40.0
     expected: bool = False
     return_firms: bool = False
+    outside_regime: str = "raise"
 
     def __post_init__(self):
         def put(name, value):
@@ -614,6 +626,8 @@ class PanelConfig:
             put("tariffs", _array_arg(self.tariffs, (P, C, T), "tariffs", lower=0.0, lower_name="non-negative"))
         put("expected", bool(self.expected))
         put("return_firms", bool(self.return_firms))
+        if self.outside_regime not in ("raise", "drop"):
+            raise ValueError(f"outside_regime must be 'raise' or 'drop', got {self.outside_regime!r}")
 
     @property
     def year_labels(self) -> np.ndarray:
@@ -730,10 +744,12 @@ class _Cells(NamedTuple):
     ln_n: np.ndarray
     cut_imp: np.ndarray  # importers' cutoff
     cut_exp: np.ndarray  # exporters' cutoff
+    outside: np.ndarray  # (P, C, T) bool: cells outside the regime (dropped with outside_regime="drop")
 
 
-def _cells(h: str, params: VerticalParams, eq, design: _Design) -> _Cells:
-    """Noise-free h cells; a ``ValueError`` names the cells that leave the Pareto/selection regime."""
+def _cells(h: str, params: VerticalParams, eq, design: _Design, outside_regime: str = "raise") -> _Cells:
+    """Noise-free h cells; cells that leave the Pareto/selection regime raise a ``ValueError`` naming them,
+    or with ``outside_regime="drop"`` are marked in ``outside``."""
     shape = design.ln_tau.shape
     g = GOODS.index(h)
     ln_b = np.broadcast_to(design.ln_b[g], shape)
@@ -755,14 +771,16 @@ def _cells(h: str, params: VerticalParams, eq, design: _Design) -> _Cells:
         bad = (ex.varphi_ji <= float(base.varphi_jj)) | (ex.varphi_ji < float(base.varphi_min_j))
         rule = "varphi*_ji > varphi*_jj (selection into exporting) and above the Pareto lower bound"
         cut_imp = cut_exp = ex.varphi_ji
-    if np.any(bad):
+    bad = np.asarray(bad)
+    if np.any(bad) and outside_regime == "raise":
         idx = np.argwhere(bad)[:5].tolist()
         raise ValueError(
             f"goods={h!r}: {int(bad.sum())} cell(s) leave the regime {rule}, e.g. (p, c, t) = {idx} "
             f"with tau = {np.exp(design.ln_tau[bad][:5]).round(4).tolist()}; raise delta or dist/dist_range, "
-            "or lower demand_sd/supply_sd, or use params whose base tau is lower"
+            "or lower demand_sd/supply_sd, or use params whose base tau is lower, or pass "
+            "outside_regime='drop' to exclude such cells (their count is reported)"
         )
-    return _Cells(ex, base, ln_b, ln_n, cut_imp, cut_exp)
+    return _Cells(ex, base, ln_b, ln_n, cut_imp, cut_exp, bad)
 
 
 # ---------------------------------------------------------------------------
@@ -826,9 +844,12 @@ def _drawn_flows(h: str, cells: _Cells, keys, scale: float, k: float, s: float, 
     k_cnt_imp, k_cnt_exp, k_draw_imp, k_draw_exp = keys
     ex, base = cells.expected, cells.base
     demand = np.asarray(ex.demand).ravel()
-    exp = _draw_side(k_cnt_exp, k_draw_exp, scale * ex.exporters.ravel(), cells.cut_exp.ravel(), k, s)
+    inside = ~cells.outside.ravel()  # no firms in cells outside the regime (dropped from the panel)
+    exp = _draw_side(k_cnt_exp, k_draw_exp, np.where(inside, scale * ex.exporters.ravel(), 0.0),
+                     cells.cut_exp.ravel(), k, s)  # fmt: skip
     if isinstance(base, InputCellBase):
-        imp = _draw_side(k_cnt_imp, k_draw_imp, scale * ex.importers.ravel(), cells.cut_imp.ravel(), k, s)
+        imp = _draw_side(k_cnt_imp, k_draw_imp, np.where(inside, scale * ex.importers.ravel(), 0.0),
+                         cells.cut_imp.ravel(), k, s)  # fmt: skip
         norm = scale * float(base.M_E_i) * float(base.VF_dom)
         S_exp, S_imp = exp.weight.sum(axis=1), imp.weight.sum(axis=1)
         R = demand * S_exp * S_imp / norm
@@ -861,7 +882,7 @@ def _goods_frame(h: str, design: _Design, cells: _Cells, flows: _Flows, year_lab
     pp, cc, tt = (a.ravel() for a in np.meshgrid(np.arange(P), np.arange(C), np.arange(T), indexing="ij"))
     with np.errstate(divide="ignore", invalid="ignore"):
         rbar = np.where(flows.M > 0, flows.R / np.where(flows.M > 0, flows.M, 1.0), np.nan)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "product": pp, "country": cc, "year": year_labels[tt], "goods": h,
             "tau": np.exp(design.ln_tau).ravel(), "tariff": design.tariff.ravel(), "dist": design.dist[cc],
@@ -870,6 +891,7 @@ def _goods_frame(h: str, design: _Design, cells: _Cells, flows: _Flows, year_lab
             "ln_demand_shift": cells.ln_b.ravel(), "ln_supply_shift": cells.ln_n.ravel(),
         }
     )  # fmt: skip
+    return frame[~cells.outside.ravel()] if cells.outside.any() else frame
 
 
 def true_elasticities(sigma, k) -> dict:
@@ -940,7 +962,7 @@ def simulate_panel(
         ``n_countries``, ``years``, ``goods``, ``delta``, ``dist``,
         ``dist_range``, ``tariffs``, ``max_tariff``, ``tariff_decline``,
         ``tariff_noise``, ``demand_sd``, ``supply_sd``, ``scale``,
-        ``firms_per_cell``, ``expected``, ``return_firms``).
+        ``firms_per_cell``, ``expected``, ``return_firms``, ``outside_regime``).
 
     Returns
     -------
@@ -953,7 +975,9 @@ def simulate_panel(
         ``R_model`` the model's partial-equilibrium flow (model units, no firm
         noise). ``df.attrs`` holds ``elasticities`` (:func:`true_elasticities`),
         ``zeta_I``, ``zeta_F``, ``closed_form`` (Proposition 2 and its margin
-        decomposition), ``scale``, ``delta``, ``sigma``, ``k``, ``expected``.
+        decomposition), ``scale``, ``delta``, ``sigma``, ``k``, ``expected``,
+        ``cells_outside_regime`` (goods -> number of cells excluded; 0 unless
+        ``outside_regime="drop"``).
 
         With ``return_firms=True``: ``(df, firms)`` where ``firms`` has the
         columns :data:`FIRM_COLUMNS` (``side`` is "importer" or "exporter");
@@ -985,10 +1009,14 @@ def simulate_panel(
     design = _design(config, k_design)
     eqs = _base_equilibria(params, solution, config.goods)
     s, k = float(params.sigma), float(params.k)
-    cells = {h: _cells(h, params, eqs[h], design) for h in config.goods}
+    cells = {h: _cells(h, params, eqs[h], design, config.outside_regime) for h in config.goods}
+    if all(cells[h].outside.all() for h in config.goods):
+        raise ValueError("every cell leaves the Pareto/selection regime; change the design (delta, dist_range, "
+                         "demand_sd, supply_sd) or params")  # fmt: skip
     scale = config.scale
     if scale is None:
-        med = np.median(np.concatenate([cells[h].expected.importers.ravel() for h in config.goods]))
+        inside = [cells[h].expected.importers[~cells[h].outside] for h in config.goods]
+        med = np.median(np.concatenate(inside))
         scale = config.firms_per_cell / float(med)
 
     firm_keys = _split_jit(k_firm, 4 * len(GOODS))  # per goods: counts (imp, exp), draws (imp, exp)
@@ -1009,6 +1037,7 @@ def simulate_panel(
         elasticities=el, zeta_I=el["I"]["R"], zeta_F=el["F"]["R"],
         closed_form={n: float(v) for n, v in cf.items()}, scale=float(scale), delta=float(config.delta),
         sigma=s, k=k, expected=config.expected,
+        cells_outside_regime={h: int(cells[h].outside.sum()) for h in config.goods},
     )  # fmt: skip
     if config.return_firms:
         frames = [f for h in config.goods for f in flows[h].firms]

@@ -8,13 +8,24 @@ table), ``build.json`` (options, counts, timings, panel report) and, for a
 synthetic panel, ``panel.parquet`` and ``inputs.parquet``. ``tables_from_dir``
 reads the table and writes ``table1.csv``, ``table2.csv``, ``footnote11.csv``,
 ``figure2.png`` and ``tables.md`` (each beside the paper's values).
+
+Both write atomically. ``build_to_dir`` writes the folder through
+:func:`~jaxtrade.reporting.atomic_output_dir`: a temporary folder renamed
+into place at the end, replacing an earlier build as a whole (its tables
+included, so no Table 1/2 of an earlier build stays beside a new table); an
+interrupted build leaves the previous folder as it was. ``tables_from_dir``
+writes its five files into a temporary folder inside the build folder and
+moves them into place (one rename each) when all are written.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import pathlib
+import shutil
+import tempfile
 import time
 
 import pandas as pd
@@ -32,13 +43,15 @@ from jaxtrade.empirics.proximity import (
     write_panel,
 )
 from jaxtrade.empirics.proximity import figure2 as figure2_plot
-from jaxtrade.reporting import frame_to_markdown
+from jaxtrade.reporting import atomic_output_dir, frame_to_markdown
 
 from . import paper, tables
 
 __all__ = ["TABLE_FILE", "build_to_dir", "tables_for", "tables_from_dir"]
 
 TABLE_FILE = "proximity_table.parquet"
+TABLES_FILES = ("table1.csv", "table2.csv", "footnote11.csv", "figure2.png", "tables.md")
+"""The files :func:`tables_from_dir` writes."""
 
 
 def build_to_dir(
@@ -60,11 +73,25 @@ def build_to_dir(
     parquet/CSV product x input matrix (first column the product code) for IOP.
     ``progress`` shows the build stages on a progress bar (see
     :func:`~jaxtrade.empirics.proximity.build_proximity_table`).
+    ``out_dir`` is replaced as a whole when the build succeeds (module
+    docstring); it must be absent, empty or an earlier jaxtrade output.
     """
     if (input_path is None) == (synthetic is None):
         raise ValueError("give exactly one of input_path and synthetic")
-    out = pathlib.Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if input_path is not None and not pathlib.Path(input_path).exists():
+        raise FileNotFoundError(2, "No such file or directory", str(input_path))
+    if inputs_path is not None and not pathlib.Path(inputs_path).is_file():
+        raise FileNotFoundError(2, "No such file or directory", str(inputs_path))
+    with atomic_output_dir(out_dir, what="out") as tmp:
+        summary, line = _build(tmp, input_path, inputs_path, synthetic, synthetic_overrides, options,
+                               aggregate_duplicates, echo, progress)  # fmt: skip
+    echo(f"{line} -> {pathlib.Path(out_dir) / TABLE_FILE}")
+    return summary
+
+
+def _build(out, input_path, inputs_path, synthetic, synthetic_overrides, options, aggregate_duplicates, echo,
+           progress) -> tuple[dict, str]:  # fmt: skip
+    """The body of :func:`build_to_dir`, writing into the folder ``out``; the summary and its one-line account."""
     timings = {}
     t0 = time.perf_counter()
     inputs = None
@@ -104,8 +131,7 @@ def build_to_dir(
         "timings_s": timings,
     }
     (out / "build.json").write_text(json.dumps(summary, indent=2, default=str))
-    echo(f"{res.counts['candidates']:,} candidate rows from {len(panel):,} panel rows -> {out / TABLE_FILE}")
-    return summary
+    return summary, f"{res.counts['candidates']:,} candidate rows from {len(panel):,} panel rows"
 
 
 def tables_from_dir(out_dir: str | pathlib.Path, *, seed: int = 0, echo=print) -> dict:
@@ -115,7 +141,15 @@ def tables_from_dir(out_dir: str | pathlib.Path, *, seed: int = 0, echo=print) -
     if not path.exists():
         raise ValueError(f"{path} not found; run `jaxtrade proximity build` first")
     table = pd.read_parquet(path)
-    return tables_for(table, out, seed=seed, echo=echo)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=".tables.tmp-", dir=out))
+    try:
+        result = tables_for(table, tmp, seed=seed, echo=echo)
+        for name in TABLES_FILES:
+            os.replace(tmp / name, out / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result["figure2"] = out / pathlib.Path(result["figure2"]).name
+    return result
 
 
 def tables_for(table: pd.DataFrame, out: pathlib.Path, *, seed: int = 0, echo=print) -> dict:

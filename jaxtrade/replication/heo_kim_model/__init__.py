@@ -14,6 +14,7 @@ Figures 8-12 and the figures.
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Callable
 
 from jaxtrade.models import multiproduct as mp
 from jaxtrade.reporting import Section
@@ -37,16 +38,26 @@ def solve_preset(name: str, **overrides):
     return p, mp.solve_equilibrium(p)
 
 
-def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.Path | None = None) -> Section:
+def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.Path | None = None,
+        status: Callable[[str], None] | None = None) -> Section:  # fmt: skip
     """Tables 4-6 from a calibration (stored, or recomputed with ``full``), Table 5 at the paper's
     parameters, other facts, section-5 dynamics and Figures 3-7 at the calibrated parameters, and the
-    section-6 policy experiments (Tables 7-8, Figures 8-12) at the same calibration."""
+    section-6 policy experiments (Tables 7-8, Figures 8-12) at the same calibration.
+
+    ``full`` changes only where the calibration comes from: recomputed by eq. (28)
+    on the presets' grids (checkpoints in ``out_dir/calibration_<preset>``)
+    instead of read from the calibration shipped with jaxtrade; the dynamics
+    and the policy experiments then use the recomputed parameters. ``status``
+    receives one line per stage (``None``: silent).
+    """
     del data  # no data files: the customs moments are Table 5's
+    say = status or (lambda line: None)
     out_dir = pathlib.Path(out_dir)
     sec = Section(paper.TITLE, paper=paper.SHORT)
     records: dict[str, dict] = {}
     for name in ("standard", "npg"):
         if full:
+            say(f"calibrating {name} by eq. (28)")
             records[name] = calibration.run_calibration(name, out_dir / f"calibration_{name}",
                                                         standard=records.get("standard"), progress=False,
                                                         throw=False)  # fmt: skip
@@ -89,6 +100,7 @@ def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.
                       calibration.sensitivity_table(rec),
                       note="Row p, column m: d estimate of p / d data moment m (first order).")  # fmt: skip
     for name in ("standard", "npg"):
+        say(f"{name}: Table 5, section-5 dynamics, Figures 3-7")
         p0, eq0 = solve_preset(name)
         sec.add_comparison(f"Table 5 ({name}) at the paper's Table 4 parameters (reference)", tables.table5(name, eq0),
                            tables.TABLE5_TOLERANCE)  # fmt: skip
@@ -102,6 +114,7 @@ def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.
                                 "inequalities (> 1) are checked as such.")  # fmt: skip
         for path in figures.write_figures(p, eq, out_dir, name):
             sec.add_figure(f"{FIGURE_CAPTIONS[path.stem.split('_')[2]]} ({name}, calibrated)", path)
+    say("section 6: twelve policy experiments (Tables 7-8)")
     policy.add_section(sec, out_dir, records, origin="recomputed in this run" if full else
                        "the calibration shipped with jaxtrade")  # fmt: skip
     for item in paper.LEFT_OUT:

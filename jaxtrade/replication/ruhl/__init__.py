@@ -21,6 +21,7 @@ economies (the steady states always use the paper's 200 x 200 grid);
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Callable
 
 from jaxtrade.errors import ConvergenceError
 from jaxtrade.models import sunk_cost as sc
@@ -31,13 +32,21 @@ from . import figures, paper, tables
 __all__ = ["run"]
 
 
-def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.Path | None = None) -> Section:
-    """The Ruhl (2008) section of the replication report (figures written to ``out_dir``)."""
+def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.Path | None = None,
+        status: Callable[[str], None] | None = None) -> Section:  # fmt: skip
+    """The Ruhl (2008) section of the replication report (figures written to ``out_dir``).
+
+    ``status`` receives one line per stage (``None``: silent): the stochastic
+    solves dominate the run time (at ``full`` settings each takes long; see
+    :data:`jaxtrade.replication.FULL_SETTINGS`).
+    """
     del data  # the paper's data are only its reported moments
+    say = status or (lambda line: None)
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sec = Section(paper.TITLE, paper=paper.SHORT)
     p = sc.ruhl_params()
+    say("steady states: Tables 2 and 3")
     df2, sd = tables.table2(p)
     sec.add_comparison(
         "Table 2: calibration fit (size shares; model labour mapped to employees by one scale fitted to the "
@@ -53,6 +62,7 @@ def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.
         sec.leave_out(item)
     n = 200 if full else 40
     ps = p if full else sc.ruhl_params(n_phi=n, n_kappa=n)
+    say(f"Appendix 1: Krusell-Smith loop on {n} x {n} types (kappa in labour)")
     try:
         sol = sc.solve_stochastic(ps, T=3000, burn=500)  # Appendix 1: log-linear rules, cell lottery
     except ConvergenceError as err:
@@ -71,8 +81,10 @@ def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.
              "beyond the paper; docs/models/sunk_cost.md). SST rows: within 50 %.",
     )  # fmt: skip
     ne, T = (250, 300) if full else (100, 300)
+    say(f"section 6.1: {ne} simulated economies")
     r = sc.time_series_experiment(ps, sol, n_economies=ne, T=T, burn=50)
     pe = sc.ruhl_params(n_phi=n, n_kappa=n, entry_cost_units="effective_labor")
+    say(f"section 6.1: Krusell-Smith loop on {n} x {n} types (kappa in effective labour)")
     try:
         sol_e = sc.solve_stochastic(pe, T=3000, burn=500)
         r_e = sc.time_series_experiment(pe, sol_e, n_economies=ne, T=T, burn=50)
@@ -90,6 +102,7 @@ def run(out_dir: str | pathlib.Path, *, full: bool = False, data: str | pathlib.
              "The last rows are alpha_1 / (1 - alpha_2 - alpha_3) of the m' rule in (H,H) minus the same in "
              "(L,L) (m = m*). See docs/models/sunk_cost.md.",
     )  # fmt: skip
+    say(f"Table 1: output moments of {ne} economies")
     m1 = sc.output_moments(ps, sol, n_economies=ne, T=T, burn=50, seed=1)
     sec.add_comparison(
         f"Table 1: shock targets, log real output Y/P_C ({ne} x {T}, {n} x {n} types, linearly detrended)",
