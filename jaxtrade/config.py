@@ -118,11 +118,11 @@ def _reset_jax_cache_state() -> None:
 
 def compilation_cache_dir() -> str | None:
     """The persistent compilation-cache folder in use, or ``None``."""
-    if not jax.config.jax_enable_compilation_cache:
+    if not jax.config.jax_enable_compilation_cache:  # type: ignore[attr-defined]
         return None
-    return jax.config.jax_compilation_cache_dir
+    return jax.config.jax_compilation_cache_dir  # type: ignore[attr-defined]
 
 
 set_precision(os.environ.get("JAXTRADE_PRECISION", "float64"))
-if jax.config.jax_compilation_cache_dir is None:
+if jax.config.jax_compilation_cache_dir is None:  # type: ignore[attr-defined]
     enable_compilation_cache()

@@ -39,12 +39,12 @@ _active: list[Stopwatch] = []
 _lock = threading.Lock()
 
 
-def _on_span(event: str, start: float, end: float, **_: object) -> None:
+def _on_span(event: str, start_time: float, end_time: float, **kwargs: str | int) -> None:
     if event not in COMPILE_EVENTS:
         return
     with _lock:
         for clock in _active:
-            clock._spans.append((start, end))
+            clock._spans.append((start_time, end_time))
 
 
 monitoring.register_event_time_span_listener(_on_span)
@@ -94,6 +94,15 @@ class Stopwatch:
         self.total_s = end - self._start
         inside = [(max(s, self._start), min(e, end)) for s, e in self._spans if e > self._start and s < end]
         self.compile_s = min(_union_length(inside), self.total_s)
+
+    def so_far(self) -> dict[str, float]:
+        """:meth:`as_dict` of the block up to now, while it is still running."""
+        now = time.time()
+        with _lock:
+            spans = [(max(s, self._start), min(e, now)) for s, e in self._spans if e > self._start and s < now]
+        total = now - self._start
+        compile_s = min(_union_length(spans), total)
+        return {"total_s": round(total, 3), "compile_s": round(compile_s, 3), "run_s": round(total - compile_s, 3)}
 
     def as_dict(self) -> dict[str, float]:
         """``{"total_s", "compile_s", "run_s"}`` rounded to milliseconds."""

@@ -15,6 +15,11 @@ Exit codes (the same for every command):
 Messages go to standard error as one line ``jaxtrade <command>: <message>``,
 never a Python traceback (:func:`run_guarded`). Every command's ``--help``
 ends with :data:`EXIT_CODES_HELP` (:func:`add_exit_codes_epilog`).
+JSON outputs (:func:`print_json`) carry ``timing``: ``compile_s`` (JAX
+tracing and XLA compilation, :class:`~jaxtrade.timing.Stopwatch`), ``run_s``
+(the rest) and ``total_s`` of the command so far, so the cost of a first call
+and the gain of the persistent compilation cache (:mod:`jaxtrade.config`)
+are visible.
 Option defaults are read from the library's function signatures
 (:func:`default_of`), never retyped, so the command line and the library
 cannot drift apart.
@@ -34,6 +39,7 @@ import numpy as np
 
 from jaxtrade.errors import ConvergenceError
 from jaxtrade.reporting import OUTPUT_MARKER, atomic_output_dir
+from jaxtrade.timing import Stopwatch
 
 __all__ = [
     "EXIT_CODES_HELP", "EXIT_INTERRUPTED", "EXIT_INVALID_INPUT", "EXIT_NOT_CONVERGED", "EXIT_OK", "OUTPUT_FOLDER_HELP",
@@ -92,7 +98,12 @@ def run_guarded(command: str, body: Callable[[], object]) -> int:
     Each error is reported as one line on standard error, without a traceback.
     """
     try:
-        code = body()
+        with Stopwatch() as clock:
+            _CLOCKS.append(clock)
+            try:
+                code = body()
+            finally:
+                _CLOCKS.pop()
     except KeyboardInterrupt:
         print(f"jaxtrade {command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -135,6 +146,15 @@ def _plain(value):
     return value
 
 
+_CLOCKS: list[Stopwatch] = []  # the clock of the command running in run_guarded
+
+
 def print_json(obj) -> None:
-    """Print ``obj`` as one strict JSON object (no NaN or Infinity tokens)."""
+    """Print ``obj`` as one strict JSON object (no NaN or Infinity tokens).
+
+    Inside :func:`run_guarded`, a dict gets ``timing`` (compile, run and total
+    seconds of the command up to this point) unless it has one already.
+    """
+    if _CLOCKS and isinstance(obj, dict) and "timing" not in obj:
+        obj = {**obj, "timing": _CLOCKS[-1].so_far()}
     print(json.dumps(_plain(obj), allow_nan=False))

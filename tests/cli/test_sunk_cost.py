@@ -26,6 +26,9 @@ def test_steady_state_json(capsys):
     assert d["no_entry_costs"]["implied_sigma_log"] == pytest.approx(2.0, abs=1e-9)
     assert d["entry_costs"]["implied_sigma"] > d["no_entry_costs"]["implied_sigma"]
     assert d["entry_costs"]["trade_output_before"] == pytest.approx(0.091, abs=5e-3)
+    timing = d["timing"]  # compile and run time reported apart (jaxtrade.timing)
+    assert set(timing) == {"total_s", "compile_s", "run_s"}
+    assert 0 <= timing["compile_s"] <= timing["total_s"] and timing["run_s"] >= 0
 
 
 def test_time_series_json(capsys):

@@ -69,8 +69,14 @@ def test_two_processes_give_what_one_gives():
     env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     address = f"localhost:{_free_port()}"
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, address, str(i)], env=env, cwd=str(REPO_ROOT),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, address, str(i)],
+            env=env,
+            cwd=str(REPO_ROOT),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
         for i in range(2)
     ]
     results = []

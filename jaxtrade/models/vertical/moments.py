@@ -68,17 +68,17 @@ LEMMA_SIGNS = {
 
 
 @eqx.filter_jit
-def _unknown_jacobian(p: VerticalParams, hold_entry_fixed: bool, log: bool):
+def _unknown_jacobian(p: VerticalParams, hold_entry_fixed: bool):
+    """Derivatives and elasticities in one program (one trace serves ``log=False`` and ``log=True``)."""
     eq = solve_input_trade(p, throw=False)
     fixed = jax.lax.stop_gradient(eq.N_E) if hold_entry_fixed else None
     tau0 = p.tau_I[1, 0]
 
     def unknowns_at(t):
-        x = solve_input_trade(with_tau_I(p, 1, 0, t), entry_masses=fixed, throw=False).unknown_vector()
-        return jnp.log(x) if log else x
+        return solve_input_trade(with_tau_I(p, 1, 0, t), entry_masses=fixed, throw=False).unknown_vector()
 
     d = jax.jacfwd(unknowns_at)(tau0)
-    return Solution(value=d * tau0 if log else d, info=eq.info)
+    return Solution(value=(d, d * tau0 / eq.unknown_vector()), info=eq.info)
 
 
 def unknown_jacobian(
@@ -119,8 +119,8 @@ def unknown_jacobian(
     (12,)
     """
     p = rules_checked(p, throw, INPUT_TRADE_RULES)
-    sol = _unknown_jacobian(p, bool(hold_entry_fixed), bool(log))
-    return finish_solve(sol, p, throw=throw, what=INPUT_WHAT, rules=INPUT_TRADE_RULES).value
+    sol = _unknown_jacobian(p, bool(hold_entry_fixed))
+    return finish_solve(sol, p, throw=throw, what=INPUT_WHAT, rules=INPUT_TRADE_RULES).value[1 if log else 0]
 
 
 def cutoff_derivatives(
@@ -316,14 +316,12 @@ def _partial_trade_elasticities(p: VerticalParams):
     eq = solve_input_trade(p, throw=False)
     flows_I = input_partial_flows(eq, p)
     a0 = (jnp.log(p.tau_I[1, 0]), jnp.log(p.f_I[1, 0]), jnp.log(p.f_F[1, 0]))
-    J_tau = jax.jacfwd(flows_I, argnums=0)(*a0)
-    J_fI = jax.jacfwd(flows_I, argnums=1)(*a0)
+    J_tau, J_fI = jax.jacfwd(flows_I, argnums=(0, 1))(*a0)  # one trace for both derivatives
 
     eqF = solve_final_trade(p, throw=False)
     flows_F = final_partial_flows(eqF, p)
     b0 = (jnp.log(p.tau_F[1, 0]), jnp.log(p.f_F[1, 0]))
-    JF_tau = jax.jacfwd(flows_F, argnums=0)(*b0)
-    JF_f = jax.jacfwd(flows_F, argnums=1)(*b0)
+    JF_tau, JF_f = jax.jacfwd(flows_F, argnums=(0, 1))(*b0)
 
     def ln_R_ge(ln_tau):
         sol = solve_input_trade(with_tau_I(p, 1, 0, jnp.exp(ln_tau)), throw=False)
