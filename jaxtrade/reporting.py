@@ -234,6 +234,7 @@ class Section:
     outside: int = 0
     left_out: list[str] = dataclasses.field(default_factory=list)
     seconds: float = float("nan")
+    compile_seconds: float = float("nan")  # of ``seconds``: JAX tracing and XLA compilation (jaxtrade.timing)
 
     def add_text(self, text: str) -> None:
         """Add a paragraph of markdown."""
@@ -315,6 +316,7 @@ def scorecard_frame(sections: Sequence[Section]) -> pd.DataFrame:
                 "outside tolerance": s.outside,
                 "not attempted": len(s.left_out),
                 "run time (s)": s.seconds,
+                "of which compilation (s)": s.compile_seconds,
             }
             for s in sections
         ]
@@ -327,6 +329,7 @@ def write_report(
     *,
     settings: dict | None = None,
     seconds: float | None = None,
+    compile_seconds: float | None = None,
     title: str = "jaxtrade replication report",
 ) -> pathlib.Path:
     """Write ``report.md`` in ``out_dir`` (header, scorecard, sections) and return its path."""
@@ -344,7 +347,8 @@ def write_report(
     if settings:
         lines.append("- settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
     if seconds is not None:
-        lines.append(f"- run time: {seconds:.1f} s")
+        split = "" if compile_seconds is None else f" (of which JAX tracing and compilation {compile_seconds:.1f} s)"
+        lines.append(f"- run time: {seconds:.1f} s{split}")
     lines.append(
         "\nEvery table compared with a paper prints the paper's value beside jaxtrade's, with the paper's "
         "table, equation or figure number, the gap (jaxtrade - paper) and whether the gap is within the "

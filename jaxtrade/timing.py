@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from jax import monitoring
 
-__all__ = ["COMPILE_EVENTS", "Stopwatch"]
+__all__ = ["COMPILE_EVENTS", "Stopwatch", "union_length"]
 
 #: JAX's events for the stages that a persistent cache or a warm process avoids.
 COMPILE_EVENTS = (
@@ -50,7 +50,7 @@ def _on_span(event: str, start_time: float, end_time: float, **kwargs: str | int
 monitoring.register_event_time_span_listener(_on_span)
 
 
-def _union_length(spans: list[tuple[float, float]]) -> float:
+def union_length(spans: list[tuple[float, float]]) -> float:
     """Total length of the union of intervals."""
     total, reach = 0.0, float("-inf")
     for start, end in sorted(spans):
@@ -93,7 +93,7 @@ class Stopwatch:
             _active.remove(self)
         self.total_s = end - self._start
         inside = [(max(s, self._start), min(e, end)) for s, e in self._spans if e > self._start and s < end]
-        self.compile_s = min(_union_length(inside), self.total_s)
+        self.compile_s = min(union_length(inside), self.total_s)
 
     def so_far(self) -> dict[str, float]:
         """:meth:`as_dict` of the block up to now, while it is still running."""
@@ -101,7 +101,7 @@ class Stopwatch:
         with _lock:
             spans = [(max(s, self._start), min(e, now)) for s, e in self._spans if e > self._start and s < now]
         total = now - self._start
-        compile_s = min(_union_length(spans), total)
+        compile_s = min(union_length(spans), total)
         return {"total_s": round(total, 3), "compile_s": round(compile_s, 3), "run_s": round(total - compile_s, 3)}
 
     def as_dict(self) -> dict[str, float]:

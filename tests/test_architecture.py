@@ -117,6 +117,8 @@ LAYERS = [
     ("jaxtrade.empirics", ("jaxtrade.models", "jaxtrade.replication", "jaxtrade.cli", "jaxtrade.datasets")),
     ("jaxtrade.reporting", ("jaxtrade.models", "jaxtrade.empirics", "jaxtrade.replication", "jaxtrade.cli")),
     ("jaxtrade.progress", ("jaxtrade.models", "jaxtrade.empirics", "jaxtrade.replication", "jaxtrade.cli")),
+    ("jaxtrade.timing", ("jaxtrade.models", "jaxtrade.empirics", "jaxtrade.replication", "jaxtrade.cli",
+                         "jaxtrade.reporting", "jaxtrade.numerics", "jaxtrade.estimation")),
     ("jaxtrade.datasets", ("jaxtrade.replication", "jaxtrade.cli")),
     ("jaxtrade.replication", ("jaxtrade.cli",)),
 ]  # fmt: skip

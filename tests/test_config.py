@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxtrade import config
-from jaxtrade.timing import Stopwatch, _union_length
+from jaxtrade.timing import Stopwatch, union_length
 
 _PROBE = textwrap.dedent(
     """
@@ -56,9 +56,9 @@ def test_default_folder_follows_xdg(monkeypatch, tmp_path):
         assert config.enable_compilation_cache() is None  # nothing turned on, nothing changed
 
 
-def test_union_length_counts_nested_spans_once():
-    assert _union_length([(0.0, 2.0), (0.5, 1.0), (3.0, 4.0), (3.5, 5.0)]) == 4.0
-    assert _union_length([]) == 0.0
+def testunion_length_counts_nested_spans_once():
+    assert union_length([(0.0, 2.0), (0.5, 1.0), (3.0, 4.0), (3.5, 5.0)]) == 4.0
+    assert union_length([]) == 0.0
 
 
 def test_stopwatch_separates_compilation_from_running():

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from jaxtrade.datasets import data_path
 from jaxtrade.progress import progress_bar, progress_enabled
 from jaxtrade.reporting import Section, atomic_output_dir, write_report
+from jaxtrade.timing import Stopwatch
 
 from . import ara_zhang, heo_kim_empirics, heo_kim_model, ruhl
 
@@ -110,16 +111,18 @@ def replicate(
                 def stage(line: str, name=name, t0=t0) -> None:
                     status(f"{name}: {line} ({time.perf_counter() - t0:.0f} s)")
 
-                section = PAPERS[name](tmp, full=full, data=data, status=stage)
-                section.seconds = time.perf_counter() - t0
-                echo(f"== {name} ({section.seconds:.1f} s) ==")
+                with Stopwatch() as clock:
+                    section = PAPERS[name](tmp, full=full, data=data, status=stage)
+                section.seconds, section.compile_seconds = clock.total_s, clock.compile_s
+                echo(f"== {name} ({section.seconds:.1f} s, of which compilation {section.compile_seconds:.1f} s) ==")
                 echo(section.markdown())
                 sections.append(section)
                 bar.update()
         settings = {"papers": ",".join(names), "full": full, "data": data if data else "$JAXTRADE_DATA or none"}
         if full:
             settings["full settings"] = "; ".join(f"{n}: {FULL_SETTINGS[n]}" for n in names)
-        write_report(tmp, sections, settings=settings, seconds=time.perf_counter() - start)
+        write_report(tmp, sections, settings=settings, seconds=time.perf_counter() - start,
+                     compile_seconds=sum(sec.compile_seconds for sec in sections))  # fmt: skip
     path = pathlib.Path(out_dir) / "report.md"
     echo(f"report written to {path}")
     return path
