@@ -17,7 +17,14 @@ import pandas as pd
 
 from jaxtrade.empirics.fixest.demean import DEFAULT_MAXITER, DEFAULT_TOL, demean
 from jaxtrade.empirics.fixest.formula import parse_formula
-from jaxtrade.empirics.fixest.models import Feols, Fepois, FixestResult, check_iterations, check_tolerance
+from jaxtrade.empirics.fixest.models import (
+    Feols,
+    Fepois,
+    FixestResult,
+    check_category_columns,
+    check_iterations,
+    check_tolerance,
+)
 from jaxtrade.empirics.fixest.sample import build_sample
 from jaxtrade.empirics.fixest.vcov import parse_vcov, resolve_ssc
 from jaxtrade.empirics.literals import DemeanMethod, EtableType, FixefRm, check_literal
@@ -348,6 +355,7 @@ def residualize(
     if not controls and fe_text:
         # no slope to estimate: demean the variable by the fixed effects directly
         formula = parse_formula(f"{var} ~ 0 + {var} | {fe_text}")
+        check_category_columns(formula, data, parse_vcov("iid"))
         sample = build_sample(
             formula, formula.depvars[0], data, weights=weights, vcov_spec=parse_vcov("iid"), fixef_rm="none"
         )

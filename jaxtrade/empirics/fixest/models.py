@@ -42,6 +42,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
+from jaxtrade.empirics.categories import check_single_kind
 from jaxtrade.empirics.fixest.collinear import collinear_columns, column_scale
 from jaxtrade.empirics.fixest.demean import DEFAULT_MAXITER, DEFAULT_TOL, cross_table, demean, demean_sharded
 from jaxtrade.empirics.fixest.formula import Formula, Term
@@ -68,6 +69,7 @@ __all__ = [
     "OlsStatistics",
     "PoissonStatistics",
     "VcovInputs",
+    "check_category_columns",
     "check_iterations",
     "check_tolerance",
 ]
@@ -109,6 +111,27 @@ def check_iterations(name: str, value) -> int:
     if isinstance(value, bool) or not whole or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     return int(value)
+
+
+def check_category_columns(formula: Formula, data, spec: VcovSpec) -> None:
+    """Raise ``ValueError`` for a fixed-effect or cluster column that mixes value types (5 and ``"5"``).
+
+    Fixed effects and clusters are categories, as in fixest: numbers, strings
+    or booleans, one type per column (:func:`~jaxtrade.empirics.categories.check_single_kind`),
+    so that 5 and ``"5"`` never become two levels (nor ``True`` and 1 one).
+    Columns that are missing or of a non-object dtype are left to
+    :func:`~.sample.build_sample` (no cost).
+    """
+    if not isinstance(data, pd.DataFrame):
+        return
+    roles = {col: "fixed-effect column" for fe in formula.fixed_effects for col in fe}
+    for cluster in spec.cluster:
+        for col in cluster:
+            roles.setdefault(col, "cluster column")
+    for col, role in roles.items():
+        column = data[col] if col in data.columns else None
+        if isinstance(column, pd.Series):  # a repeated column name is reported by build_sample
+            check_single_kind(column, col, role=role, noun="levels")
 
 
 # --------------------------------------------------------------------------- what a fit keeps
@@ -491,7 +514,8 @@ class Feols:
         return self.result(formula, depvar, data, sample, estimates)
 
     def sample(self, formula: Formula, depvar: Term, data: pd.DataFrame) -> Sample:
-        """The estimation sample (:func:`~.sample.build_sample`)."""
+        """The estimation sample (:func:`~.sample.build_sample`), after :func:`check_category_columns`."""
+        check_category_columns(formula, data, self.spec)
         return build_sample(formula, depvar, data, weights=self.weights, vcov_spec=self.spec, fixef_rm=self.fixef_rm)
 
     def estimate(self, sample: Sample) -> tuple[Sample, Estimates]:

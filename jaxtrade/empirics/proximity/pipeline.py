@@ -277,19 +277,42 @@ def index_panel(panel: pd.DataFrame, options: ProximityOptions, *, validate: boo
     )  # fmt: skip
 
 
+def _normal_scale(value: np.ndarray, fc: np.ndarray, n_fc: int) -> np.ndarray:
+    """``value`` with every (firm, cell) that holds a subnormal number scaled by a power of two (exact).
+
+    XLA flushes subnormal numbers (below 2.2e-308) to zero, so a firm whose
+    exports to a cell are all subnormal would get the total 0 and a NaN
+    share, spreading NaN to the cell's RCA benchmark (eq. 1). Eq. (1) uses
+    only shares within a (firm, cell), so scaling them by 2^k changes
+    nothing else; scaling by a power of two is exact, and normal panels are
+    returned untouched (no copy).
+    """
+    tiny = np.finfo(np.float64).tiny
+    if not len(value) or value.min() >= tiny:
+        return value
+    cell_max = np.zeros(n_fc)
+    np.maximum.at(cell_max, fc, value)
+    _, exponent = np.frexp(cell_max)
+    scale = np.where(cell_max[fc] < 2.0**-900, -exponent[fc], 0)  # only the cells of tiny values move
+    return np.ldexp(value, scale)
+
+
 def rca_presence(index: PanelIndex, options: ProximityOptions) -> Presence:
     """Stage ``rca``: market RCA (eq. 1), presence (eq. 2's ``m_fi``) and the per-cell counts.
 
     ``RCA_fpdt = (X_fpdt / X_fdt) / ((1/N_dt) sum_f' X_f'pdt / X_f'dt)``
     (:func:`~.measures.rca_market`); ``u`` counts firms with presence in
     (cell, product); ``s`` is the support count of ``options.support``.
+    A (firm, cell) whose values are subnormal is first scaled by a power of
+    two (:func:`_normal_scale`; XLA flushes subnormal numbers to zero).
     """
     n = index.n_cells * index.P
+    value = _normal_scale(index.value, index.fc, len(index.fc_uniq))
     rca = np.asarray(
-        measures.rca_market(index.value, index.fc, index.pc, index.pc_uniq // index.P, np.maximum(index.n_active, 1))
+        measures.rca_market(value, index.fc, index.pc, index.pc_uniq // index.P, np.maximum(index.n_active, 1))
     )
     m = measures.presence(rca, options.rca_threshold)
-    share = index.value / np.bincount(index.fc, weights=index.value)[index.fc]
+    share = value / np.bincount(index.fc, weights=value)[index.fc]
     u = np.bincount(index.pc_key, weights=m.astype(np.float64), minlength=n)
     if options.support == "presence":
         s = u
