@@ -138,7 +138,7 @@ def fepois(
     iwls_tol: float = 1e-8,
     iwls_maxiter: int = 25,
     collin_tol: float = 1e-9,
-    separation_check: bool = True,
+    separation_check: bool | str | Sequence[str] = True,
     fixef_tol: float = DEFAULT_TOL,
     fixef_maxiter: int = DEFAULT_MAXITER,
     warm_start: bool = True,
@@ -155,9 +155,14 @@ def fepois(
     ``iwls_tol`` relative to ``0.1 + |deviance|`` (fixest's criterion).
     Step-halving (up to 20 times, as fixest) when the weighted deviance is
     not finite or, after the first iteration, rises; plain steps that lower
-    it are never changed, so results equal pyfixest's. Observations in
-    fixed-effect levels whose outcome is zero throughout are removed first
-    (the "fe" separation check). Inference uses the normal distribution.
+    it are never changed, so results equal pyfixest's. Separated
+    observations are removed first, as ppmlhdfe: those in fixed-effect
+    levels whose outcome is zero throughout (the "fe" check), then those
+    separated by the regressors and fixed effects together, e.g. where a
+    regressor is positive only for zero outcomes (the "ir" check, the
+    iterative rectifier of Correia, Guimarães & Zylkin 2019); a warning gives
+    the counts, ``result.n_separation`` the total and ``result.separation``
+    the details. Inference uses the normal distribution.
 
     Parameters
     ----------
@@ -172,7 +177,9 @@ def fepois(
     fixef_rm : ``"singleton"`` (default) or ``"none"``.
     iwls_tol, iwls_maxiter : IRLS deviance tolerance and iteration cap (pyfixest: 1e-8, 25).
     collin_tol : collinearity tolerance.
-    separation_check : drop observations in fixed-effect levels with only zero outcomes.
+    separation_check : ``True`` (default: ``["fe", "ir"]``, as ppmlhdfe), ``False``, or a list of
+        ``"fe"`` (fixed-effect levels with only zero outcomes) and ``"ir"`` (separation by the
+        regressors and fixed effects, iterative rectifier), pyfixest's names.
     fixef_tol, fixef_maxiter : demeaning tolerance and iteration cap.
     warm_start : start each IRLS iteration's demeaning from the previous
         iteration's fixed-effect coefficients (same projection, fewer sweeps).
