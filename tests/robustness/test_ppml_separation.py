@@ -157,4 +157,9 @@ def test_rectifier_reports_failure_and_drops_nothing():
     ok = separation_relu_mask(y, X, [g1, g2])
     assert bool(ok.info.converged) and ok.mask.sum() >= ((X[:, 1] > 0).sum())
     failed = separation_relu_mask(y, X, [g1, g2], fixef_maxiter=1, fixef_tol=1e-14)
-    assert not bool(failed.info.converged) and not failed.mask.any() and failed.info.reason
+    assert not bool(failed.info.converged) and not failed.mask.any() and not failed.demeaned
+    assert "weighted demeaning did not converge" in failed.why
+    df = pd.DataFrame({"y": y, "x": X[:, 0], "x2": X[:, 1], "g1": g1, "g2": g2})
+    with pytest.warns(UserWarning, match="iterative rectifier.*did not converge: its weighted demeaning"):
+        res = fepois("y ~ x + x2 | g1 + g2", df, fixef_maxiter=1, throw=False)
+    assert res.separation.n_ir == 0 and not bool(res.separation.ir_info.converged)

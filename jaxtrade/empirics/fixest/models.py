@@ -768,8 +768,8 @@ class Fepois(Feols):
             ir_info = relu.info
             if not bool(relu.info.converged):
                 warn_user(
-                    f"fepois: the separation check by the regressors (iterative rectifier) did not converge "
-                    f"({int(relu.info.iterations)} iterations, {relu.info.reason}); no observation was dropped by it"
+                    f"fepois: the separation check by the regressors (iterative rectifier) did not converge: "
+                    f"{relu.why}; no observation was dropped by it"
                 )
             elif relu.mask.any():
                 n_ir = int(relu.mask.sum())

@@ -69,6 +69,16 @@ class SeparationRelu:
 
     mask: np.ndarray
     info: SolverInfo
+    demeaned: bool = True
+
+    @property
+    def why(self) -> str:
+        """Why the rectifier failed, in words ('' when it converged)."""
+        if bool(self.info.converged):
+            return ""
+        if not self.demeaned:
+            return "its weighted demeaning did not converge (raise fixef_maxiter or loosen fixef_tol)"
+        return f"{int(self.info.iterations)} iterations without meeting its tolerance ({self.info.reason})"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,6 +226,7 @@ def separation_relu_mask(
         u = np.where(boundary, np.maximum(fit, 0.0), 0.0)
     # converged: the largest negative part of the fit is within 0.1 tol (the definition of solver_info)
     info = combine_info(solver_info(jnp.asarray(iterations, jnp.int32), jnp.asarray(residual), 0.1 * tol), *infos)
+    demeaned = all(bool(i.converged) for i in infos)
     if not bool(info.converged):
-        return SeparationRelu(np.zeros(n, dtype=bool), info)
-    return SeparationRelu(fit > 0, info)
+        return SeparationRelu(np.zeros(n, dtype=bool), info, demeaned)
+    return SeparationRelu(fit > 0, info, demeaned)
