@@ -226,7 +226,7 @@ def separation_relu_mask(
         u = np.where(boundary, np.maximum(fit, 0.0), 0.0)
     # converged: the largest negative part of the fit is within 0.1 tol (the definition of solver_info)
     info = combine_info(solver_info(jnp.asarray(iterations, jnp.int32), jnp.asarray(residual), 0.1 * tol), *infos)
-    demeaned = all(bool(i.converged) for i in infos)
+    demean_ok = all(bool(i.converged) for i in infos)
     if not bool(info.converged):
-        return SeparationRelu(np.zeros(n, dtype=bool), info, demeaned)
-    return SeparationRelu(fit > 0, info, demeaned)
+        return SeparationRelu(np.zeros(n, dtype=bool), info, demean_ok)
+    return SeparationRelu(fit > 0, info, demean_ok)
