@@ -56,7 +56,7 @@ def check_single_kind(column: pd.Series, name: str, *, role: str = "column", nou
 
     Parameters
     ----------
-    column : the data column (only an ``object`` dtype is inspected).
+    column : the data column (only an ``object`` dtype, or the categories of a categorical one, is inspected).
     name : its name, for the message.
     role : what the column is (``"column"``, ``"fixed-effect column"``, ``"cluster column"``).
     noun : what its values identify (``"firms"``, ``"levels"``), for the message.
@@ -72,6 +72,17 @@ def check_single_kind(column: pd.Series, name: str, *, role: str = "column", nou
     if pd.api.types.is_bool_dtype(column.dtype):
         if not allow_bool:
             raise ValueError(f"{role} {name!r} must hold numbers or strings, got booleans")
+        return
+    if isinstance(column.dtype, pd.CategoricalDtype):  # the categories can mix types too: check them
+        categories = column.cat.categories
+        if categories.dtype == object:
+            try:
+                check_single_kind(
+                    pd.Series(categories, dtype=object), name, role=role, noun=noun, allow_bool=allow_bool
+                )
+            except ValueError as err:  # positions of categories are not rows: name the categories instead
+                text = str(err).split("; the minority type is at rows")[0].split(" at rows ")[0]
+                raise ValueError(f"{text} (in the categories of the categorical column)") from None
         return
     if column.dtype != object:
         return

@@ -139,6 +139,9 @@ def test_mixed_type_fixed_effect_is_an_error(reg, fit):
     res_num = fit("count ~ x | g", reg)
     np.testing.assert_allclose(res_str.coef().to_numpy(), res_num.coef().to_numpy(), rtol=1e-12)
     check_single_kind(pd.Series([True, False, None], dtype=object), "b")
+    mixed_categories = pd.Series(pd.Categorical([5, "5", 6], categories=[5, "5", 6]))
+    with pytest.raises(ValueError, match="column 'c' mixes numbers"):
+        check_single_kind(mixed_categories, "c")
 
 
 @pytest.mark.parametrize("fit", [feols, fepois])

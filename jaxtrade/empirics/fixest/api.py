@@ -101,7 +101,9 @@ def feols(
     ------
     ValueError
         Unknown or duplicated column, empty sample, bad vcov, all regressors
-        collinear, a cluster variable with a single group, non-numeric,
+        collinear, a cluster variable with a single group, a fixed-effect or
+        cluster column mixing value types (5 and ``"5"``; one type per
+        column, see docs/empirics/fixest.md), non-numeric,
         negative or all-zero weights, a tolerance that is not a finite
         positive number or an iteration cap below 1.
     jaxtrade.errors.ConvergenceError
