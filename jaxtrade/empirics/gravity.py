@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from jaxtrade.empirics.categories import check_single_kind
 from jaxtrade.empirics.fixest import etable, feols
 
 MARGINS = ("R", "M", "rbar")
@@ -43,7 +44,9 @@ def margin_decomposition(
     keys:
         Columns defining a cell (product, country, year by default).
 
-    Raises ``ValueError`` for missing columns, negative or NaN values, or
+    Raises ``ValueError`` for missing columns, negative, NaN or boolean values,
+    a key or firm column mixing numbers and strings (5 and ``"5"`` would be two
+    firms; :func:`~jaxtrade.empirics.categories.check_single_kind`), or
     duplicate (keys, firm) rows; the input is not modified.
 
     Examples
@@ -57,6 +60,10 @@ def margin_decomposition(
     missing = [c for c in keys + [firm, value] if c not in flows.columns]
     if missing:
         raise ValueError(f"margin_decomposition: missing column(s) {missing}; have {list(flows.columns)}")
+    for col in keys + [firm]:  # 5 and "5" must not be two firms (or cells): one type per column
+        check_single_kind(flows[col], col, noun="firms" if col == firm else "cells")
+    if pd.api.types.is_bool_dtype(flows[value].dtype):
+        raise ValueError(f"margin_decomposition: column {value!r} must hold trade values (numbers), got booleans")
     v = flows[value].to_numpy(dtype=float)
     if np.isnan(v).any():
         raise ValueError(f"margin_decomposition: column {value!r} has {int(np.isnan(v).sum())} NaN value(s)")

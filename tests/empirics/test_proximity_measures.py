@@ -73,8 +73,6 @@ def brute_force(panel: pd.DataFrame, inputs: pd.DataFrame, opts: ProximityOption
             W[fpos[f], pidx[p]] = sh
         full = phi_from(M, E)
         phi_full[(d, t)] = full
-        if t + 1 not in years:
-            continue
         for f in firms:
             k = fpos[f]
             if opts.leave_one_out:
@@ -95,7 +93,7 @@ def brute_force(panel: pd.DataFrame, inputs: pd.DataFrame, opts: ProximityOption
                         "ebp": col.mean(), "ebp_w": W[k, basket] @ col, "ebp_norm": col.sum() / tot if tot > 0 else 0.0,
                         "hsp": np.mean(1 - (np.abs(V[basket] - V[j]) / (10.0**digits - 1)) ** (1 / opts.hs_curvature)),
                         "iop": cos[basket, j].mean(),
-                        "introduction": int((f, p, d, t + 1) in exported),
+                        "introduction": float((f, p, d, t + 1) in exported) if t + 1 in years else np.nan,
                         "basket_size": len(basket),
                     }
                 )  # fmt: skip
@@ -169,7 +167,9 @@ def test_candidates_are_exported_elsewhere_not_here(tiny):
     world = set(zip(panel.firm, panel["product"], panel.year, strict=True))
     for f, p, d, t in zip(tab.firm, tab["product"], tab.destination, tab.year, strict=True):
         assert (f, p, d, t) not in here and (f, p, t) in world
-    assert tab["year"].max() < panel["year"].max()  # no outcome for the last year
+    last = tab["year"] == panel["year"].max()
+    assert last.any() and tab.loc[last, "introduction"].isna().all()  # the last year: no outcome
+    assert tab.loc[~last, "introduction"].isin([0.0, 1.0]).all()
 
 
 def test_bad_inputs_and_options_are_reported(tiny):

@@ -84,7 +84,8 @@ def test_footnote11_checks(built):
 def test_figure2_png(built, tmp_path):
     strength, _, table = built
     data = tables.figure2_data(table)
-    assert len(data) == 10 and data["n"].sum() == len(table)
+    n_observed = int(table["introduction"].notna().sum())
+    assert len(data) == 10 and data["n"].sum() == n_observed == len(table) - data.attrs["n_no_outcome"]
     assert np.all(np.diff(data["mean_ebp"]) >= 0)
     if strength > 0:
         assert data["introduction_rate"].iloc[-1] > data["introduction_rate"].iloc[:5].mean()

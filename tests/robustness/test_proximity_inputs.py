@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -193,9 +195,22 @@ def test_cli_support_default_and_option(tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------- 3. a panel too small for any candidate
-def test_single_year_panel_warns_and_tables_raise():
+def test_single_year_panel_has_candidates_without_outcome_and_tables_raise():
+    """One year: the candidates are there (the last year's rows, outcome NaN) but no table can be made."""
     panel = support_panel().query("year == 2000")
-    with pytest.warns(NoCandidatesWarning, match=r"years \[2000\] hold no pair \(t, t\+1\)"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoCandidatesWarning)
+        res = build_proximity_table(panel, progress=False)
+    assert len(res.table) == res.counts["candidates"] == res.counts["candidates_without_outcome"] == 2
+    assert res.table["introduction"].isna().all() and res.table["ebp"].notna().all()
+    for fn in (table1, table2, footnote11, figure2_data):
+        with pytest.raises(ValueError, match="no candidate row has an observed outcome"):
+            fn(res.table)
+
+
+def test_empty_single_year_panel_warns_and_tables_raise():
+    panel = support_panel().query("year == 2000 and firm != 7")  # one destination: no candidate at all
+    with pytest.warns(NoCandidatesWarning, match=r"C_fdt = S_ft \\ S_fdt is empty.*0 of 6 firm-years"):
         res = build_proximity_table(panel, progress=False)
     assert len(res.table) == 0 and res.counts["candidates"] == 0
     for fn in (table1, table2, footnote11, figure2_data):
@@ -206,7 +221,7 @@ def test_single_year_panel_warns_and_tables_raise():
 def test_no_missing_product_warns():
     base = support_panel().query("firm != 7")  # firms 1-6 export all their products to their one destination
     panel = pd.concat([base, base.assign(year=2001)], ignore_index=True)
-    with pytest.warns(NoCandidatesWarning, match=r"C_fdt = S_ft \\ S_fdt is empty.*0 of 6 firm-years"):
+    with pytest.warns(NoCandidatesWarning, match=r"C_fdt = S_ft \\ S_fdt is empty.*0 of 12 firm-years"):
         res = build_proximity_table(panel, progress=False)
     assert len(res.table) == 0
 
@@ -214,12 +229,8 @@ def test_no_missing_product_warns():
 def test_cli_tables_on_empty_build_exit_2(tmp_path, capsys):
     support_panel().query("year == 2000").to_csv(tmp_path / "panel.csv", index=False)
     out = tmp_path / "o"
-    with pytest.warns(UserWarning, match="no pair"):
-        assert (
-            main(["proximity", "build", "--input", str(tmp_path / "panel.csv"), "--out", str(out), "--no-progress"])
-            == 0
-        )
+    assert main(["proximity", "build", "--input", str(tmp_path / "panel.csv"), "--out", str(out), "--no-progress"]) == 0
     capsys.readouterr()
     assert main(["proximity", "tables", str(out)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "proximity table is empty" in err
+    assert err.count("\n") == 1 and "no candidate row has an observed outcome" in err

@@ -17,7 +17,14 @@ import pandas as pd
 
 from jaxtrade.empirics.fixest.demean import DEFAULT_MAXITER, DEFAULT_TOL, demean
 from jaxtrade.empirics.fixest.formula import parse_formula
-from jaxtrade.empirics.fixest.models import Feols, Fepois, FixestResult, check_iterations, check_tolerance
+from jaxtrade.empirics.fixest.models import (
+    Feols,
+    Fepois,
+    FixestResult,
+    check_category_columns,
+    check_iterations,
+    check_tolerance,
+)
 from jaxtrade.empirics.fixest.sample import build_sample
 from jaxtrade.empirics.fixest.vcov import parse_vcov, resolve_ssc
 from jaxtrade.empirics.literals import DemeanMethod, EtableType, FixefRm, check_literal
@@ -94,7 +101,9 @@ def feols(
     ------
     ValueError
         Unknown or duplicated column, empty sample, bad vcov, all regressors
-        collinear, a cluster variable with a single group, non-numeric,
+        collinear, a cluster variable with a single group, a fixed-effect or
+        cluster column mixing value types (5 and ``"5"``; one type per
+        column, see docs/empirics/fixest.md), non-numeric,
         negative or all-zero weights, a tolerance that is not a finite
         positive number or an iteration cap below 1.
     jaxtrade.errors.ConvergenceError
@@ -131,7 +140,7 @@ def fepois(
     iwls_tol: float = 1e-8,
     iwls_maxiter: int = 25,
     collin_tol: float = 1e-9,
-    separation_check: bool = True,
+    separation_check: bool | str | Sequence[str] = True,
     fixef_tol: float = DEFAULT_TOL,
     fixef_maxiter: int = DEFAULT_MAXITER,
     warm_start: bool = True,
@@ -148,9 +157,14 @@ def fepois(
     ``iwls_tol`` relative to ``0.1 + |deviance|`` (fixest's criterion).
     Step-halving (up to 20 times, as fixest) when the weighted deviance is
     not finite or, after the first iteration, rises; plain steps that lower
-    it are never changed, so results equal pyfixest's. Observations in
-    fixed-effect levels whose outcome is zero throughout are removed first
-    (the "fe" separation check). Inference uses the normal distribution.
+    it are never changed, so results equal pyfixest's. Separated
+    observations are removed first, as ppmlhdfe: those in fixed-effect
+    levels whose outcome is zero throughout (the "fe" check), then those
+    separated by the regressors and fixed effects together, e.g. where a
+    regressor is positive only for zero outcomes (the "ir" check, the
+    iterative rectifier of Correia, Guimarães & Zylkin 2019); a warning gives
+    the counts, ``result.n_separation`` the total and ``result.separation``
+    the details. Inference uses the normal distribution.
 
     Parameters
     ----------
@@ -165,7 +179,9 @@ def fepois(
     fixef_rm : ``"singleton"`` (default) or ``"none"``.
     iwls_tol, iwls_maxiter : IRLS deviance tolerance and iteration cap (pyfixest: 1e-8, 25).
     collin_tol : collinearity tolerance.
-    separation_check : drop observations in fixed-effect levels with only zero outcomes.
+    separation_check : ``True`` (default: ``["fe", "ir"]``, as ppmlhdfe), ``False``, or a list of
+        ``"fe"`` (fixed-effect levels with only zero outcomes) and ``"ir"`` (separation by the
+        regressors and fixed effects, iterative rectifier), pyfixest's names.
     fixef_tol, fixef_maxiter : demeaning tolerance and iteration cap.
     warm_start : start each IRLS iteration's demeaning from the previous
         iteration's fixed-effect coefficients (same projection, fewer sweeps).
@@ -348,6 +364,7 @@ def residualize(
     if not controls and fe_text:
         # no slope to estimate: demean the variable by the fixed effects directly
         formula = parse_formula(f"{var} ~ 0 + {var} | {fe_text}")
+        check_category_columns(formula, data, parse_vcov("iid"))
         sample = build_sample(
             formula, formula.depvars[0], data, weights=weights, vcov_spec=parse_vcov("iid"), fixef_rm="none"
         )

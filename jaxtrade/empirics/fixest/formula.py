@@ -252,10 +252,16 @@ def evaluate_term(term: Term, data: pd.DataFrame) -> np.ndarray:
 
 
 def fixed_effect_missing(fe: tuple[str, ...], data: pd.DataFrame) -> np.ndarray:
-    """Boolean mask of rows where any column of a (combined) fixed effect is missing."""
+    """Boolean mask of rows where any column of a (combined) fixed effect is missing: NaN/None, or ±inf in a float column.
+
+    ±inf is not a level: such rows are dropped and counted like NaN rows (``n_dropped``), as documented.
+    """
     mask = np.zeros(len(data), dtype=bool)
     for col in fe:
-        mask |= data[col].isna().to_numpy()
+        column = data[col]
+        mask |= column.isna().to_numpy()
+        if pd.api.types.is_float_dtype(column.dtype):
+            mask |= np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan))
     return mask
 
 

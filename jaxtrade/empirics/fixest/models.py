@@ -42,6 +42,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
+from jaxtrade.empirics.categories import check_single_kind
 from jaxtrade.empirics.fixest.collinear import collinear_columns, column_scale
 from jaxtrade.empirics.fixest.demean import DEFAULT_MAXITER, DEFAULT_TOL, cross_table, demean, demean_sharded
 from jaxtrade.empirics.fixest.formula import Formula, Term
@@ -55,6 +56,7 @@ from jaxtrade.empirics.fixest.irls import (
     poisson_deviance,
 )
 from jaxtrade.empirics.fixest.sample import Sample, build_sample, cluster_codes_for, separation_fe_mask
+from jaxtrade.empirics.fixest.separation import Separation, separation_methods, separation_relu_mask
 from jaxtrade.empirics.fixest.vcov import SSC_DEFAULTS, VcovMeta, VcovSpec, compute_vcov, parse_vcov
 from jaxtrade.empirics.fixest.warn import warn_user
 from jaxtrade.empirics.literals import DemeanMethod, FixefRm
@@ -68,6 +70,7 @@ __all__ = [
     "OlsStatistics",
     "PoissonStatistics",
     "VcovInputs",
+    "check_category_columns",
     "check_iterations",
     "check_tolerance",
 ]
@@ -109,6 +112,27 @@ def check_iterations(name: str, value) -> int:
     if isinstance(value, bool) or not whole or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     return int(value)
+
+
+def check_category_columns(formula: Formula, data, spec: VcovSpec) -> None:
+    """Raise ``ValueError`` for a fixed-effect or cluster column that mixes value types (5 and ``"5"``).
+
+    Fixed effects and clusters are categories, as in fixest: numbers, strings
+    or booleans, one type per column (:func:`~jaxtrade.empirics.categories.check_single_kind`),
+    so that 5 and ``"5"`` never become two levels (nor ``True`` and 1 one).
+    Columns that are missing or of a non-object dtype are left to
+    :func:`~.sample.build_sample` (no cost).
+    """
+    if not isinstance(data, pd.DataFrame):
+        return
+    roles = {col: "fixed-effect column" for fe in formula.fixed_effects for col in fe}
+    for cluster in spec.cluster:
+        for col in cluster:
+            roles.setdefault(col, "cluster column")
+    for col, role in roles.items():
+        column = data[col] if col in data.columns else None
+        if isinstance(column, pd.Series):  # a repeated column name is reported by build_sample
+            check_single_kind(column, col, role=role, noun="levels")
 
 
 # --------------------------------------------------------------------------- what a fit keeps
@@ -227,7 +251,7 @@ class FixestResult:
     n_dropped : rows dropped for NaN/inf values (in any used column).
     n_zero_weights : rows dropped for a zero weight (as fixest; not in ``nobs``).
     n_singletons : rows dropped as fixed-effect singletons.
-    n_separation : rows dropped by the PPML separation check.
+    n_separation : rows dropped by the PPML separation checks (fixed effects and regressors together).
     fixef : fixed-effect names (``a^b`` for combined).
     fixef_sizes : levels of each fixed effect in the estimation sample.
     collinear : regressors dropped for perfect collinearity.
@@ -241,6 +265,8 @@ class FixestResult:
     r2, r2_within, adj_r2, adj_r2_within, rmse : fit statistics (OLS).
     deviance, pseudo_r2, loglik, iterations : PPML statistics.
     demean_info : :class:`~jaxtrade.errors.SolverInfo` of the (last) demeaning, None without fixed effects.
+    separation : :class:`~.separation.Separation` of a PPML fit: the checks run, the rows each dropped
+        (``n_fe``, ``n_ir``) and the iterative rectifier's SolverInfo; None for OLS.
     sample_index : index labels of the estimation rows in the data.
     vcov_inputs : what :meth:`vcov` needs to recompute the vcov (not shown).
     """
@@ -278,6 +304,7 @@ class FixestResult:
     loglik: float | None = None
     iterations: int | None = None
     demean_info: SolverInfo | None = None
+    separation: Separation | None = None
     sample_index: np.ndarray | None = None
     vcov_inputs: VcovInputs | None = dataclasses.field(default=None, repr=False, compare=False)
 
@@ -491,7 +518,8 @@ class Feols:
         return self.result(formula, depvar, data, sample, estimates)
 
     def sample(self, formula: Formula, depvar: Term, data: pd.DataFrame) -> Sample:
-        """The estimation sample (:func:`~.sample.build_sample`)."""
+        """The estimation sample (:func:`~.sample.build_sample`), after :func:`check_category_columns`."""
+        check_category_columns(formula, data, self.spec)
         return build_sample(formula, depvar, data, weights=self.weights, vcov_spec=self.spec, fixef_rm=self.fixef_rm)
 
     def estimate(self, sample: Sample) -> tuple[Sample, Estimates]:
@@ -672,22 +700,44 @@ class Fepois(Feols):
 
     iwls_tol: float = 1e-8
     iwls_maxiter: int = 25
-    separation_check: bool = True
+    separation_check: Any = True
     warm_start: bool = True
     adaptive_tol: bool = True
 
     method: ClassVar[str] = "fepois"
 
     def __post_init__(self) -> None:
-        """The checks of :meth:`Feols.__post_init__`, and of ``iwls_tol`` and ``iwls_maxiter``."""
+        """The checks of :meth:`Feols.__post_init__`, of ``iwls_tol``, ``iwls_maxiter`` and ``separation_check``."""
         super().__post_init__()
         check_tolerance("iwls_tol", self.iwls_tol)
         object.__setattr__(self, "iwls_maxiter", check_iterations("iwls_maxiter", self.iwls_maxiter))
+        object.__setattr__(self, "separation_check", separation_methods(self.separation_check))
+
+    def fit(self, formula: Formula, depvar: Term, data: pd.DataFrame) -> FixestResult:
+        """:meth:`Feols.fit` with the separation checks reported on the result (``result.separation``)."""
+        sample, separation = self.separated_sample(formula, depvar, data)
+        sample, estimates = self.estimate(sample)
+        return dataclasses.replace(self.result(formula, depvar, data, sample, estimates), separation=separation)
 
     def sample(self, formula: Formula, depvar: Term, data: pd.DataFrame) -> Sample:
-        """The OLS sample with a non-negative outcome, less the rows separated by a fixed effect.
+        """The OLS sample with a non-negative outcome, less the separated rows (:meth:`separated_sample`)."""
+        return self.separated_sample(formula, depvar, data)[0]
 
-        Separation: :func:`~.sample.separation_fe_mask` (ppmlhdfe's "fe" check).
+    def separated_sample(self, formula: Formula, depvar: Term, data: pd.DataFrame) -> tuple[Sample, Separation]:
+        """The OLS sample with a non-negative outcome, less the separated rows, and what the checks found.
+
+        Separation (``separation_check``, both by default, as ppmlhdfe):
+        ``"fe"`` drops the rows of fixed-effect levels whose outcomes are all
+        zero (:func:`~.sample.separation_fe_mask`); ``"ir"`` then drops the
+        rows separated by the regressors and the fixed effects together
+        (:func:`~.separation.separation_relu_mask`, the iterative rectifier
+        of Correia, Guimarães & Zylkin 2019), e.g. where a regressor is
+        positive only for zero outcomes. One warning gives the counts.
+
+        Raises
+        ------
+        ValueError
+            A negative or all-zero outcome, or every observation separated.
         """
         sample = super().sample(formula, depvar, data)
         if np.any(sample.y < 0):
@@ -697,18 +747,40 @@ class Fepois(Feols):
             )
         if np.all(sample.y == 0):
             raise ValueError(f"fepois: the dependent variable {depvar.name!r} is zero for every observation")
-        if sample.fe_codes and self.separation_check:
+        methods = tuple(self.separation_check)
+        n_fe = n_ir = 0
+        ir_info = None
+        if sample.fe_codes and "fe" in methods:
             sep = separation_fe_mask(sample.y, sample.fe_codes)
+            if sep.all():
+                raise ValueError(
+                    f"empty sample: every observation of {depvar.name!r} is separated "
+                    "(all outcomes zero within fixed-effect levels)"
+                )
             if sep.any():
-                if sep.all():
-                    raise ValueError(
-                        f"empty sample: every observation of {depvar.name!r} is separated "
-                        "(all outcomes zero within fixed-effect levels)"
-                    )
-                n_separation = int(sep.sum())
-                warn_user(f"{n_separation} observations removed because of separation.")
-                sample = dataclasses.replace(sample.subset(~sep), n_separation=n_separation)
-        return sample
+                n_fe = int(sep.sum())
+                sample = sample.subset(~sep)
+        if "ir" in methods and np.any(sample.y == 0):
+            relu = separation_relu_mask(
+                sample.y, sample.X, sample.fe_codes, n_groups=sample.n_groups if sample.fe_codes else None,
+                fixef_tol=self.fixef_tol, fixef_maxiter=self.fixef_maxiter,
+            )  # fmt: skip
+            ir_info = relu.info
+            if not bool(relu.info.converged):
+                warn_user(
+                    f"fepois: the separation check by the regressors (iterative rectifier) did not converge: "
+                    f"{relu.why}; no observation was dropped by it"
+                )
+            elif relu.mask.any():
+                n_ir = int(relu.mask.sum())
+                sample = sample.subset(~relu.mask)
+        if n_fe + n_ir:
+            warn_user(
+                f"{n_fe + n_ir} observations removed because of separation (fixed effects: {n_fe}, "
+                f"regressors and fixed effects (iterative rectifier): {n_ir})."
+            )
+            sample = dataclasses.replace(sample, n_separation=n_fe + n_ir)
+        return sample, Separation(methods=methods, n_fe=n_fe, n_ir=n_ir, ir_info=ir_info)
 
     def estimate(self, sample: Sample) -> tuple[Sample, Estimates]:
         """IRLS until the deviance settles (fixest's criterion), then the PPML estimates.

@@ -193,7 +193,7 @@ def _complete_rows(
     for fe in formula.fixed_effects:
         keep &= ~fixed_effect_missing(fe, data)
     for col in cluster_cols:
-        keep &= ~data[col].isna().to_numpy()
+        keep &= ~fixed_effect_missing((col,), data)  # NaN, or ±inf in a float column
     if weights is None:
         return keep, None, 0
     column = data[weights]
@@ -312,8 +312,8 @@ def cluster_codes_for(
         for col in cl:
             if col not in data.columns:
                 raise ValueError(f"cluster column {col!r} is not in the data")
-            if data[col].isna().to_numpy()[rows].any():
-                raise ValueError(f"cluster column {col!r} has missing values in the estimation sample")
+            if fixed_effect_missing((col,), data)[rows].any():
+                raise ValueError(f"cluster column {col!r} has missing (NaN or ±inf) values in the estimation sample")
         codes.append(encode_fixed_effect(cl, data, rows))
         names.append("^".join(cl))
     return codes, names

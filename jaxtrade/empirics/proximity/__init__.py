@@ -51,9 +51,10 @@ from jaxtrade.empirics.proximity.tables import figure2_data as figure2_data
 from jaxtrade.empirics.proximity.tables import footnote11 as footnote11
 from jaxtrade.empirics.proximity.tables import table1 as table1
 from jaxtrade.empirics.proximity.tables import table2 as table2
+from jaxtrade.empirics.proximity.tables import with_outcome as with_outcome
 
 __all__ = [
-    "CLUSTER", "FIXED_EFFECTS", "TABLE2_SPECS", "figure2", "figure2_data", "footnote11", "table1", "table2",
+    "CLUSTER", "FIXED_EFFECTS", "TABLE2_SPECS", "figure2", "figure2_data", "footnote11", "table1", "table2", "with_outcome",
     "PANEL_COLUMNS", "PRESETS", "STAGES", "NoCandidatesWarning", "PanelReport", "ProximityOptions", "ProximityResult", "SyntheticConfig",
     "SyntheticPanel", "build_proximity_table", "cooccurrence", "generate_panel", "get_config", "hs_similarity",
     "io_cosine", "presence", "proximity_matrix", "rca_market", "read_panel", "validate_panel", "write_panel",

@@ -211,8 +211,9 @@ class Candidates:
     """Stage ``candidates``: one entry per (f, p, d, t) with p in ``C_fdt``, grouped by (f, d, t).
 
     Codes ``firm, year, dest, prod, cell``; ``fc`` the position of (f, d, t)
-    among the panel's (firm, cell) keys; ``introduction`` (0/1) whether p is
-    exported to d at t + 1; ``n_checked`` the (f, p, d, t) pairs examined.
+    among the panel's (firm, cell) keys; ``introduction`` (float64: 1.0/0.0)
+    whether p is exported to d at t + 1, NaN when t + 1 is not in the panel;
+    ``n_checked`` the (f, p, d, t) pairs examined.
     """
 
     firm: np.ndarray
@@ -276,19 +277,42 @@ def index_panel(panel: pd.DataFrame, options: ProximityOptions, *, validate: boo
     )  # fmt: skip
 
 
+def _normal_scale(value: np.ndarray, fc: np.ndarray, n_fc: int) -> np.ndarray:
+    """``value`` with every (firm, cell) that holds a subnormal number scaled by a power of two (exact).
+
+    XLA flushes subnormal numbers (below 2.2e-308) to zero, so a firm whose
+    exports to a cell are all subnormal would get the total 0 and a NaN
+    share, spreading NaN to the cell's RCA benchmark (eq. 1). Eq. (1) uses
+    only shares within a (firm, cell), so scaling them by 2^k changes
+    nothing else; scaling by a power of two is exact, and normal panels are
+    returned untouched (no copy).
+    """
+    tiny = np.finfo(np.float64).tiny
+    if not len(value) or value.min() >= tiny:
+        return value
+    cell_max = np.zeros(n_fc)
+    np.maximum.at(cell_max, fc, value)
+    _, exponent = np.frexp(cell_max)
+    scale = np.where(cell_max[fc] < 2.0**-900, -exponent[fc], 0)  # only the cells of tiny values move
+    return np.ldexp(value, scale)
+
+
 def rca_presence(index: PanelIndex, options: ProximityOptions) -> Presence:
     """Stage ``rca``: market RCA (eq. 1), presence (eq. 2's ``m_fi``) and the per-cell counts.
 
     ``RCA_fpdt = (X_fpdt / X_fdt) / ((1/N_dt) sum_f' X_f'pdt / X_f'dt)``
     (:func:`~.measures.rca_market`); ``u`` counts firms with presence in
     (cell, product); ``s`` is the support count of ``options.support``.
+    A (firm, cell) whose values are subnormal is first scaled by a power of
+    two (:func:`_normal_scale`; XLA flushes subnormal numbers to zero).
     """
     n = index.n_cells * index.P
+    value = _normal_scale(index.value, index.fc, len(index.fc_uniq))
     rca = np.asarray(
-        measures.rca_market(index.value, index.fc, index.pc, index.pc_uniq // index.P, np.maximum(index.n_active, 1))
+        measures.rca_market(value, index.fc, index.pc, index.pc_uniq // index.P, np.maximum(index.n_active, 1))
     )
     m = measures.presence(rca, options.rca_threshold)
-    share = index.value / np.bincount(index.fc, weights=index.value)[index.fc]
+    share = value / np.bincount(index.fc, weights=value)[index.fc]
     u = np.bincount(index.pc_key, weights=m.astype(np.float64), minlength=n)
     if options.support == "presence":
         s = u
@@ -338,11 +362,14 @@ def _next_year(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def candidate_sets(index: PanelIndex) -> Candidates:
     """Stage ``candidates``: ``C_fdt = S_ft \\ S_fdt`` and ``Introduction_{fpd,t+1}`` (section 2.2).
 
-    For every firm-year (f, t) whose t + 1 is in the panel, the cross of the
-    products it exports anywhere (``S_ft``) and its destinations, less the
-    products it already exports to d (``S_fdt``); the outcome is 1 when p is
-    exported to d at t + 1. Candidates come grouped by (f, d, t) in the
-    order of the panel's (firm, cell) keys.
+    For every firm-year (f, t), the cross of the products it exports
+    anywhere (``S_ft``) and its destinations, less the products it already
+    exports to d (``S_fdt``); the outcome is 1.0 when p is exported to d at
+    t + 1, 0.0 when it is not, and NaN when t + 1 is not a year of the panel
+    (the panel's last year, or a year before a gap): those candidates keep
+    their measures, so next year's introductions can be predicted, and the
+    regressions of :mod:`.tables` leave them out. Candidates come grouped by
+    (f, d, t) in the order of the panel's (firm, cell) keys.
     """
     P, D, T = index.P, index.D, index.T
     years = index.years.to_numpy()
@@ -354,7 +381,7 @@ def candidate_sets(index: PanelIndex) -> Candidates:
     ft_d, cnt_d = np.unique(dft // D, return_counts=True)
     assert np.array_equal(ft_s, ft_d)
     next_year, has_next = _next_year(years)
-    n_pairs = np.where(has_next[ft_s % T], cnt_s * cnt_d, 0)
+    n_pairs = cnt_s * cnt_d
     g, pos = _ragged_offsets(n_pairs)
     start_s = np.cumsum(cnt_s) - cnt_s
     start_d = np.cumsum(cnt_d) - cnt_d
@@ -366,8 +393,9 @@ def candidate_sets(index: PanelIndex) -> Candidates:
     exported = _isin_sorted(((cand_ft * D + dest) * P) + prod, panel_key_sorted)
     n_checked = len(exported)
     firm, year, dest, prod = (x[~exported] for x in (firm, year, dest, prod))
-    key_next = (((firm * T + next_year[year]) * D + dest) * P) + prod
-    introduction = _isin_sorted(key_next, panel_key_sorted).astype(np.int8)
+    observed = has_next[year]
+    key_next = (((firm * T + np.minimum(next_year[year], T - 1)) * D + dest) * P) + prod
+    introduction = np.where(observed, _isin_sorted(key_next, panel_key_sorted), np.nan)
     cell = dest * T + year
     fc = np.searchsorted(index.fc_uniq, firm * index.n_cells + cell)
     order = np.argsort(fc, kind="stable")
@@ -558,7 +586,8 @@ def _counts(index: PanelIndex, presence: Presence, prox: CellProximity, cand: Ca
         "firm_product_destination_pairs_checked": int(cand.n_checked),
         "candidates": len(cand),
         "basket_pairs": baskets.n_pairs,
-        "introductions": int(cand.introduction.sum()),
+        "candidates_without_outcome": int(np.isnan(cand.introduction).sum()),
+        "introductions": int(np.nansum(cand.introduction)),
     }
 
 
@@ -567,21 +596,12 @@ class NoCandidatesWarning(UserWarning):
 
 
 def _why_no_candidates(index: PanelIndex) -> str:
-    """Why :func:`candidate_sets` found nothing: no consecutive years, or no firm with a product missing somewhere."""
-    years = index.years.to_numpy()
-    _, has_next = _next_year(years)
-    head = "the proximity table is empty (no candidate rows): "
-    if not has_next.any():
-        return head + (
-            f"the panel's years {years.tolist()} hold no pair (t, t+1), so Introduction_{{t+1}} is never observed; "
-            "a panel needs at least two consecutive years"
-        )
-    keep = has_next[index.year]
-    ft = (index.firm * index.T + index.year)[keep]
-    n_dest = pd.Series(index.dest[keep]).groupby(ft).nunique()
+    """Why :func:`candidate_sets` found nothing: no firm exports a product to one destination and not to another."""
+    ft = index.firm * index.T + index.year
+    n_dest = pd.Series(index.dest).groupby(ft).nunique()
     multi = int((n_dest > 1).sum())
-    return head + (
-        "no firm exports, in a year t followed by t+1, a product to one of its destinations that it does not "
+    return "the proximity table is empty (no candidate rows): " + (
+        "no firm exports, in some year, a product to one of its destinations that it does not "
         "already export to another (C_fdt = S_ft \\ S_fdt is empty for every firm, destination and year; "
         f"{multi} of {len(n_dest)} firm-years export to more than one destination)"
     )
@@ -624,15 +644,20 @@ def build_proximity_table(
         ``ebp`` (eq. 3), ``ebp_w`` (basket weighted by the firm's export
         shares in the destination), ``ebp_norm`` (sum of proximities to the
         basket over the sum over all products, the working-paper variant),
-        ``hsp``, ``iop``, ``introduction`` (0/1, eq. in section 2.2),
+        ``hsp``, ``iop``, ``introduction`` (float64, 1.0/0.0, eq. in
+        section 2.2; NaN for the candidates of a year t whose t+1 is not in
+        the panel, i.e. the last year: predictions of next year's
+        introductions, left out of the regressions of :mod:`.tables`),
         ``basket_size`` (|S_fdt|), and integer keys ``firm_id, product_id,
         destination_id, year_id, firm_year, product_year, firm_destination,
-        dest_year``. Candidate rows are formed for years t whose t+1 is in
-        the panel and for (f, d, t) with a non-empty basket. A panel that
-        gives none (one year, or every firm selling the same products to all
-        its destinations) returns an empty table with a
-        :class:`NoCandidatesWarning` saying why; :func:`~.tables.table1` and
-        :func:`~.tables.table2` then raise.
+        dest_year``. Candidate rows are formed for every year and every
+        (f, d, t) with a non-empty basket; ``counts["candidates_without_outcome"]``
+        counts those with a NaN outcome. A panel that gives none (every firm
+        selling the same products to all its destinations) returns an empty
+        table with a :class:`NoCandidatesWarning` saying why;
+        :func:`~.tables.table1` and :func:`~.tables.table2` then raise (as
+        they do when no candidate has an observed outcome, e.g. a one-year
+        panel).
 
     Examples
     --------

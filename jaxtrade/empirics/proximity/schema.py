@@ -6,18 +6,26 @@ destination-year panel of export values:
 =============  ==========================================================
 column         meaning
 =============  ==========================================================
-``firm``       firm identifier (any hashable values; integers or strings)
+``firm``       firm identifier: numbers or strings, **not both** (5 and
+               ``"5"`` in one column are an error, never two firms)
 ``product``    HS code as a zero-padded string of one digit length
                (``"010121"``; all rows the same length, e.g. 6 for HS6)
-``destination`` destination identifier (string or integer)
-``year``       integer year
-``value``      export value, finite and > 0
+``destination`` destination identifier: numbers or strings, not both
+``year``       integer year in [:data:`YEAR_MIN`, :data:`YEAR_MAX`]
+``value``      export value, a number (not a boolean), finite and > 0
 =============  ==========================================================
 
 One row per (firm, product, destination, year) key. :func:`validate_panel`
 checks all rules and raises :class:`ValueError` naming the rule, the column
 and the offending rows; duplicates are summed only with
 ``aggregate_duplicates=True`` and their count is reported.
+
+Values are taken as given: a subnormal or tiny positive value (e.g. 1e-310)
+is a positive export, so the firm is an active exporter of the product
+(eq. 1's ``N_dt`` and the support count of Figure 1); eq. (1) uses only
+ratios within a firm-destination-year, so the unit of ``value`` does not
+matter, but a subnormal number carries fewer significant bits (rescale such
+data). Values whose sum overflows float64 are an error.
 """
 
 from __future__ import annotations
@@ -28,11 +36,20 @@ import pathlib
 import numpy as np
 import pandas as pd
 
-__all__ = ["KEY_COLUMNS", "PANEL_COLUMNS", "PanelReport", "read_panel", "validate_panel", "write_panel"]
+from jaxtrade.empirics.categories import check_single_kind
+
+__all__ = [
+    "KEY_COLUMNS", "PANEL_COLUMNS", "YEAR_MAX", "YEAR_MIN", "PanelReport", "read_panel", "validate_panel", "write_panel",
+]  # fmt: skip
 
 PANEL_COLUMNS = ("firm", "product", "destination", "year", "value")
 KEY_COLUMNS = ("firm", "product", "destination", "year")
 MAX_ROWS_SHOWN = 10
+YEAR_MIN = 0
+"""Smallest year accepted by :func:`validate_panel` (negative years are an error)."""
+YEAR_MAX = 3000
+"""Largest year accepted by :func:`validate_panel`."""
+ID_COLUMNS = ("firm", "destination")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,8 +76,23 @@ def _rows_text(index: pd.Index) -> str:
     return "[" + ", ".join(shown) + "]" + more
 
 
+def _has_bools(column: pd.Series) -> np.ndarray:
+    """Rows of ``column`` holding booleans (a bool dtype, or ``True``/``False`` in an object column)."""
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return np.ones(len(column), dtype=bool)
+    if column.dtype == object:
+        return np.fromiter((isinstance(x, (bool, np.bool_)) for x in column.to_numpy()), bool, len(column))
+    return np.zeros(len(column), dtype=bool)
+
+
 def _check_values(df: pd.DataFrame) -> np.ndarray:
-    """Rule: ``value`` numeric, finite and > 0; returns it as float64."""
+    """Rule: ``value`` numeric (not boolean), finite and > 0, with a finite sum; returns it as float64."""
+    bools = df.index[_has_bools(df["value"])]
+    if len(bools):
+        raise ValueError(
+            f"column 'value' must hold export values (numbers), got {len(bools)} boolean value(s) at rows "
+            f"{_rows_text(bools)}"
+        )
     value = pd.to_numeric(df["value"], errors="coerce")
     bad = df.index[value.isna().to_numpy()]
     if len(bad):
@@ -75,15 +107,34 @@ def _check_values(df: pd.DataFrame) -> np.ndarray:
             f"column 'value' must be > 0 (rule: exports are positive; drop zero rows); "
             f"{len(bad)} zero or negative value(s) at rows {_rows_text(bad)}"
         )
+    with np.errstate(over="ignore"):
+        total = float(np.sum(v))
+    if not np.isfinite(total):
+        raise ValueError(
+            "column 'value' sums to more than the largest float64 (about 1.8e308), so the export totals of eq. (1) "
+            "overflow; rescale the values (e.g. to thousands)"
+        )
     return v
 
 
 def _check_years(df: pd.DataFrame) -> np.ndarray:
-    """Rule: ``year`` holds integers; returns it as int64."""
+    """Rule: ``year`` holds integers (not booleans) in [YEAR_MIN, YEAR_MAX]; returns it as int64."""
+    bools = df.index[_has_bools(df["year"])]
+    if len(bools):
+        raise ValueError(
+            f"column 'year' must hold integer years, got {len(bools)} boolean(s) at rows {_rows_text(bools)}"
+        )
     year = pd.to_numeric(df["year"], errors="coerce").to_numpy(dtype=np.float64)
     bad = df.index[~np.isfinite(year) | (np.round(year) != year)]
     if len(bad):
         raise ValueError(f"column 'year' must hold integers; {len(bad)} bad value(s) at rows {_rows_text(bad)}")
+    bad = df.index[(year < YEAR_MIN) | (year > YEAR_MAX)]
+    if len(bad):
+        shown = sorted({int(y) for y in year[(year < YEAR_MIN) | (year > YEAR_MAX)]})[:5]
+        raise ValueError(
+            f"column 'year' must hold years between {YEAR_MIN} and {YEAR_MAX}; {len(bad)} value(s) outside, e.g. "
+            f"{shown}, at rows {_rows_text(bad)}"
+        )
     return year.astype(np.int64)
 
 
@@ -95,6 +146,15 @@ def _check_products(df: pd.DataFrame, hs_digits: int | None) -> tuple[pd.Series,
             "column 'product' must hold HS codes as zero-padded strings (e.g. '010121'), got numbers; "
             "read the file with the product column as text (read_panel does this)"
         )
+    if prod.dtype == object:
+        others = [u for u in pd.unique(prod.to_numpy()) if not isinstance(u, (str, np.str_))]
+        if others:
+            rows = df.index[prod.map(lambda x: not isinstance(x, (str, np.str_))).to_numpy(dtype=bool)]
+            raise ValueError(
+                f"column 'product' must hold HS codes as zero-padded strings (e.g. '010121'); {len(rows)} row(s) "
+                f"hold other values such as {others[:3]!r} at rows {_rows_text(rows)} (a number loses its "
+                "leading zeros: convert with e.g. df['product'].map('{:06d}'.format))"
+            )
     prod = prod.astype(str)
     codes = pd.Series(pd.unique(prod.to_numpy()))
     nondigit = codes[~codes.str.fullmatch(r"[0-9]+")]
@@ -162,9 +222,11 @@ def validate_panel(
     Raises
     ------
     ValueError
-        Naming the rule (missing column, NaN, non-positive or non-finite value,
-        non-digit or mixed-length HS codes, non-integer year, duplicate keys)
-        and the offending rows (index labels of ``data``).
+        Naming the rule (missing column, NaN, boolean, non-positive or
+        non-finite value or an overflowing sum, an identifier column mixing
+        numbers and strings, non-string, non-digit or mixed-length HS codes,
+        a non-integer or boolean year or one outside [YEAR_MIN, YEAR_MAX],
+        duplicate keys) and the offending rows (index labels of ``data``).
 
     Examples
     --------
@@ -191,6 +253,8 @@ def validate_panel(
         bad = df.index[df[col].isna().to_numpy()]
         if len(bad):
             raise ValueError(f"column {col!r} has {len(bad)} missing (NaN/None) value(s) at rows {_rows_text(bad)}")
+    for col in ID_COLUMNS:  # numbers or strings, not both: 5 and "5" are never two firms
+        check_single_kind(df[col], col, noun=f"{col}s", allow_bool=False)
     df["value"] = _check_values(df)
     df["year"] = _check_years(df)
     prod, digits = _check_products(df, hs_digits)

@@ -6,6 +6,13 @@ firm_destination, dest_year``). Regressions use
 :func:`jaxtrade.empirics.fixest.feols`: the linear probability model of
 eq. (4)/(6) with firm-year and product-year fixed effects, standard errors
 clustered by firm-destination.
+
+Candidates of the panel's last year (a year t whose t+1 is not in the panel)
+have a NaN outcome (:func:`~jaxtrade.empirics.proximity.build_proximity_table`);
+every function here uses only the rows with an observed outcome
+(:func:`with_outcome`) and reports how many it left out: ``attrs["n_no_outcome"]``
+of its output, and an ``n_no_outcome`` column in :func:`table2` and
+:func:`footnote11`.
 """
 
 from __future__ import annotations
@@ -40,13 +47,48 @@ def _check(table: pd.DataFrame, cols) -> None:
         )
 
 
+def with_outcome(table: pd.DataFrame, outcome: str = "introduction") -> tuple[pd.DataFrame, int]:
+    """The rows of ``table`` whose outcome is observed, and how many were left out.
+
+    Candidates of a year t whose t+1 is not in the panel (the last year) have
+    a missing ``Introduction_{t+1}``; they are predictions, not data for
+    Tables 1-2, Figure 2 or footnote 11.
+
+    Raises
+    ------
+    ValueError
+        ``outcome`` missing from ``table``, an empty table, or no row with an
+        observed outcome (e.g. a one-year panel: a panel needs two consecutive years).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"introduction": [1.0, 0.0, np.nan]})
+    >>> rows, n_left_out = with_outcome(t)
+    >>> len(rows), n_left_out
+    (2, 1)
+    """
+    _check(table, [outcome])
+    observed = table[outcome].notna().to_numpy()
+    n_missing = int((~observed).sum())
+    if n_missing == len(table):
+        raise ValueError(
+            f"no candidate row has an observed outcome {outcome!r} (all {n_missing} are NaN): Introduction_{{t+1}} "
+            "needs the year t+1 in the panel, so a panel needs at least two consecutive years"
+        )
+    return (table if n_missing == 0 else table.loc[observed]), n_missing
+
+
 def table1(table: pd.DataFrame, thresholds=(0.1, 0.2, 0.3), measure: str = "ebp") -> pd.DataFrame:
     """Table 1: share of candidates, share of entries and Pr(Intro_{t+1} | EBP > tau), with the baseline rate.
 
     The implied entry probability is ``entry share / candidate share x baseline``,
     which equals the mean introduction rate among candidates above the threshold.
+    Only candidates with an observed outcome count (:func:`with_outcome`):
+    ``attrs["n_candidates"]`` is their number, ``attrs["n_no_outcome"]`` the
+    number left out.
     """
     _check(table, [measure, "introduction"])
+    table, n_no_outcome = with_outcome(table)
     x = table[measure].to_numpy()
     y = table["introduction"].to_numpy().astype(np.float64)
     baseline = y.mean()
@@ -66,16 +108,21 @@ def table1(table: pd.DataFrame, thresholds=(0.1, 0.2, 0.3), measure: str = "ebp"
     out = pd.DataFrame(rows)
     out.attrs["baseline"] = baseline
     out.attrs["n_candidates"] = len(table)
+    out.attrs["n_no_outcome"] = n_no_outcome
     return out
 
 
 def figure2_data(table: pd.DataFrame, measure: str = "ebp", n_bins: int = 10) -> pd.DataFrame:
-    """Mean introduction rate by decile of EBP (Figure 2). Ties are split by row order (rank "first")."""
+    """Mean introduction rate by decile of EBP (Figure 2). Ties are split by row order (rank "first").
+
+    Only candidates with an observed outcome (:func:`with_outcome`); ``attrs["n_no_outcome"]`` the number left out.
+    """
     _check(table, [measure, "introduction"])
+    table, n_no_outcome = with_outcome(table)
     rank = table[measure].rank(method="first")
     decile = pd.qcut(rank, n_bins, labels=False) + 1
     g = table.groupby(decile.to_numpy())
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "decile": np.arange(1, n_bins + 1),
             "mean_ebp": g[measure].mean().to_numpy(),
@@ -83,6 +130,8 @@ def figure2_data(table: pd.DataFrame, measure: str = "ebp", n_bins: int = 10) ->
             "n": g.size().to_numpy(),
         }
     )
+    out.attrs["n_no_outcome"] = n_no_outcome
+    return out
 
 
 def figure2(table: pd.DataFrame, path: str | pathlib.Path, measure: str = "ebp") -> pathlib.Path:
@@ -118,9 +167,12 @@ def _fit(table: pd.DataFrame, regressors: list[str], outcome: str = "introductio
 def table2(table: pd.DataFrame, specs: dict[str, list[str]] | None = None) -> tuple[pd.DataFrame, dict]:
     """Table 2: the LPM of eq. (4) and (6), firm-year and product-year FE, clustered by firm-destination.
 
-    Returns a long DataFrame (``column, term, coef, se, tstat, nobs, r2``)
-    and the :class:`~jaxtrade.empirics.fixest.FixestResult` of each column.
-    Columns whose regressors are all NaN (no input matrix for IOP) are skipped.
+    Returns a long DataFrame (``column, term, coef, se, tstat, nobs, r2,
+    n_no_outcome``) and the :class:`~jaxtrade.empirics.fixest.FixestResult`
+    of each column. Candidates without an observed outcome (the last year)
+    are left out before the fits (:func:`with_outcome`); ``n_no_outcome``
+    (also ``attrs["n_no_outcome"]``) is their number, ``nobs`` what each fit
+    used. Columns whose regressors are all NaN (no input matrix for IOP) are skipped.
 
     Raises
     ------
@@ -129,6 +181,7 @@ def table2(table: pd.DataFrame, specs: dict[str, list[str]] | None = None) -> tu
     """
     specs = specs or TABLE2_SPECS
     _check(table, ["introduction", "firm_year", "product_year", "firm_destination"])
+    table, n_no_outcome = with_outcome(table)
     rows, fits = [], {}
     for name, regs in specs.items():
         if any(table[r].isna().all() for r in regs if r in table.columns):
@@ -140,9 +193,12 @@ def table2(table: pd.DataFrame, specs: dict[str, list[str]] | None = None) -> tu
                 {
                     "column": name, "term": term, "coef": float(res.coef()[term]), "se": float(res.se()[term]),
                     "tstat": float(res.tstat()[term]), "nobs": res.nobs, "r2": float(res.r2 if res.r2 is not None else np.nan),
+                    "n_no_outcome": n_no_outcome,
                 }
             )  # fmt: skip
-    return pd.DataFrame(rows), fits
+    out = pd.DataFrame(rows)
+    out.attrs["n_no_outcome"] = n_no_outcome
+    return out, fits
 
 
 def footnote11(table: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, dict]:
@@ -153,9 +209,14 @@ def footnote11(table: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, dict]:
     2. EBP residualised on HSP, IOP and the firm-year and product-year
        effects (Frisch-Waugh-Lovell, ``residualize``), then eq. (4) on the
        residual; its slope equals column (3)'s EBP coefficient.
+
+    Both use only the candidates with an observed outcome (:func:`with_outcome`;
+    the shuffle and the residualisation too, so the slope equality holds);
+    ``n_no_outcome`` (column and ``attrs``) is the number left out.
     """
     cols = ["introduction", "ebp", "hsp", "iop", "firm_year", "product_year", "firm_destination", "dest_year"]
     _check(table, cols)
+    table, n_no_outcome = with_outcome(table)
     base = table.loc[:, cols]
     shuffled = shuffle_within(base, "ebp", by="dest_year", seed=seed).rename(columns={"ebp": "ebp_shuffled"})
     fits = {"placebo: EBP shuffled within (d,t)": _fit(shuffled, ["ebp_shuffled"])}
@@ -170,6 +231,9 @@ def footnote11(table: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, dict]:
                 "check": name, "coef": float(res.coef()[term]), "se": float(res.se()[term]),
                 "tstat": float(res.tstat()[term]), "nobs": res.nobs,
                 "r2_within": float(res.r2_within if res.r2_within is not None else np.nan),
+                "n_no_outcome": n_no_outcome,
             }
         )  # fmt: skip
-    return pd.DataFrame(rows), fits
+    out = pd.DataFrame(rows)
+    out.attrs["n_no_outcome"] = n_no_outcome
+    return out, fits

@@ -131,7 +131,10 @@ def _build(out, input_path, inputs_path, synthetic, synthetic_overrides, options
         "timings_s": timings,
     }
     (out / "build.json").write_text(json.dumps(summary, indent=2, default=str))
-    return summary, f"{res.counts['candidates']:,} candidate rows from {len(panel):,} panel rows"
+    return summary, (
+        f"{res.counts['candidates']:,} candidate rows ({res.counts['candidates_without_outcome']:,} without an "
+        f"outcome: the last year's, for prediction) from {len(panel):,} panel rows"
+    )
 
 
 def tables_from_dir(out_dir: str | pathlib.Path, *, seed: int = 0, echo=print) -> dict:
@@ -165,7 +168,8 @@ def tables_for(table: pd.DataFrame, out: pathlib.Path, *, seed: int = 0, echo=pr
     t2p = tables.table2_beside_paper(long)
     f11p = tables.footnote11_beside_paper(f11)
     text = (
-        f"Table 1 ({len(table):,} candidate rows; baseline introduction rate {t1.attrs['baseline']:.4f}, "
+        f"Table 1 ({t1.attrs['n_candidates']:,} candidate rows with an observed outcome, "
+        f"{t1.attrs['n_no_outcome']:,} of the last year left out; baseline introduction rate {t1.attrs['baseline']:.4f}, "
         f"paper {paper.BASELINE:g})\n\n"
         f"{frame_to_markdown(t1p)}\n\nTable 2\n\n{frame_to_markdown(t2p)}\n\nFootnote 11\n\n{frame_to_markdown(f11p)}\n"
     )
