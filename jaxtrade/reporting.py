@@ -393,6 +393,19 @@ def check_output_dir(path: str | pathlib.Path, *, what: str = "out") -> pathlib.
     return path
 
 
+UNFINISHED_OUTPUTS: set[pathlib.Path] = set()
+"""Temporary folders of :func:`atomic_output_dir` whose body is still running (removed by
+:func:`remove_unfinished_outputs` when a process must stop at once, e.g. on a Ctrl-C that the
+running computation does not let through)."""
+
+
+def remove_unfinished_outputs() -> None:
+    """Delete the temporary folders of every unfinished :func:`atomic_output_dir` (previous outputs stay)."""
+    for tmp in list(UNFINISHED_OUTPUTS):
+        shutil.rmtree(tmp, ignore_errors=True)
+        UNFINISHED_OUTPUTS.discard(tmp)
+
+
 @contextlib.contextmanager
 def atomic_output_dir(path: str | pathlib.Path, *, what: str = "out") -> Iterator[pathlib.Path]:
     """Write an output folder atomically: yield a temporary sibling folder, rename it to ``path`` on success.
@@ -427,11 +440,13 @@ def atomic_output_dir(path: str | pathlib.Path, *, what: str = "out") -> Iterato
     parent = final.parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=parent))
+    UNFINISHED_OUTPUTS.add(tmp)
     try:
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)
         yield tmp
+        UNFINISHED_OUTPUTS.discard(tmp)  # from here on the folder is being put in place
         (tmp / OUTPUT_MARKER).write_text("written by jaxtrade; the folder is replaced as a whole on the next run\n")
         check_output_dir(final, what=what)  # still replaceable after the run?
         target = final
@@ -448,5 +463,6 @@ def atomic_output_dir(path: str | pathlib.Path, *, what: str = "out") -> Iterato
         else:
             os.replace(tmp, target)
     except BaseException:
+        UNFINISHED_OUTPUTS.discard(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         raise

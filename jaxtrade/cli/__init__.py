@@ -17,7 +17,7 @@ import sys
 
 from jaxtrade import __version__
 from jaxtrade.cli import multiproduct, proximity, replicate, sunk_cost, vertical
-from jaxtrade.cli.common import EXIT_INTERRUPTED, add_exit_codes_epilog
+from jaxtrade.cli.common import EXIT_INTERRUPTED, add_exit_codes_epilog, interrupt_watchdog
 
 __all__ = ["build_parser", "main"]
 
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 0
-        return args.func(args)
+        with interrupt_watchdog():
+            return args.func(args)
     except KeyboardInterrupt:  # outside a command's own guard (parsing, imports)
         print("jaxtrade: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -11,6 +11,10 @@ Exit codes (the same for every command):
   own usage errors also exit 2);
 * ``130`` interrupted (Ctrl-C, ``KeyboardInterrupt``): output folders keep
   their previous contents (:func:`~jaxtrade.reporting.atomic_output_dir`).
+  Python sees a Ctrl-C only when native code returns to it (an XLA
+  compilation can take minutes); :func:`interrupt_watchdog` therefore ends
+  the process itself, :data:`INTERRUPT_GRACE_S` seconds after a Ctrl-C that
+  has not stopped the command, removing the unfinished output folders first.
 
 Messages go to standard error as one line ``jaxtrade <command>: <message>``,
 never a Python traceback (:func:`run_guarded`). Every command's ``--help``
@@ -28,22 +32,27 @@ cannot drift apart.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
+import os
 import pathlib
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from jaxtrade.errors import ConvergenceError
-from jaxtrade.reporting import OUTPUT_MARKER, atomic_output_dir
+from jaxtrade.reporting import OUTPUT_MARKER, atomic_output_dir, remove_unfinished_outputs
 from jaxtrade.timing import Stopwatch
 
 __all__ = [
     "EXIT_CODES_HELP", "EXIT_INTERRUPTED", "EXIT_INVALID_INPUT", "EXIT_NOT_CONVERGED", "EXIT_OK", "OUTPUT_FOLDER_HELP",
-    "add_exit_codes_epilog", "atomic_output_dir", "default_of", "moved", "print_json", "run_guarded",
+    "INTERRUPT_GRACE_S", "add_exit_codes_epilog", "atomic_output_dir", "default_of", "interrupt_watchdog", "moved",
+    "print_json", "run_guarded",
 ]  # fmt: skip
 
 EXIT_OK = 0
@@ -65,6 +74,64 @@ OUTPUT_FOLDER_HELP = (
     f"(it holds a {OUTPUT_MARKER} file); otherwise the command refuses with exit code 2."
 )
 """How output folders behave (:func:`~jaxtrade.reporting.atomic_output_dir`), for ``--help`` texts."""
+
+
+INTERRUPT_GRACE_S = 3.0
+"""Seconds a Ctrl-C may take to stop a command the normal way before :func:`interrupt_watchdog` ends it."""
+
+
+@contextlib.contextmanager
+def interrupt_watchdog(grace_s: float = INTERRUPT_GRACE_S, *, label: str = "jaxtrade"):
+    """Make Ctrl-C stop the block within ``grace_s`` seconds, even inside native code.
+
+    A Ctrl-C raises ``KeyboardInterrupt`` as usual (so ``run_guarded`` prints
+    one line and returns 130, output folders are cleaned up). But Python runs
+    its signal handler only between bytecodes: inside a long XLA compilation
+    or a C loop the interrupt waits, and library code may swallow it. Here the
+    signal also wakes a watcher thread (``signal.set_wakeup_fd``, written by
+    the C-level handler at once); if the block has not ended ``grace_s``
+    seconds later, the watcher removes the unfinished output folders
+    (:func:`~jaxtrade.reporting.remove_unfinished_outputs`), prints
+    ``<label>: interrupted`` and ends the process with exit code 130. Outside
+    the main thread, or where wakeup fds are unavailable, it does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    try:
+        previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    except (ValueError, OSError):  # pragma: no cover - platform without wakeup fds
+        os.close(read_fd)
+        os.close(write_fd)
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            try:
+                data = os.read(read_fd, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            if signal.SIGINT in data and not done.wait(grace_s):
+                remove_unfinished_outputs()
+                print(f"{label}: interrupted", file=sys.stderr, flush=True)
+                os._exit(EXIT_INTERRUPTED)
+
+    watcher = threading.Thread(target=watch, name="jaxtrade-interrupt-watchdog", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        signal.set_wakeup_fd(previous)
+        os.close(write_fd)  # the watcher's read returns b"" and it ends
+        watcher.join(timeout=1.0)
+        os.close(read_fd)
 
 
 def add_exit_codes_epilog(parser: argparse.ArgumentParser) -> None:
