@@ -22,9 +22,11 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from jaxtrade.empirics.fixest.encode import compact_codes
 from jaxtrade.empirics.fixest.formula import (
     Formula,
     Term,
+    can_be_missing,
     check_columns,
     encode_fixed_effect,
     evaluate_term,
@@ -100,7 +102,7 @@ class Sample:
 
     def subset(self, keep: np.ndarray) -> Sample:
         """Keep rows where ``keep`` is True and re-encode the fixed effects densely."""
-        fe = [pd.factorize(c[keep])[0].astype(np.int32) for c in self.fe_codes]
+        fe = [compact_codes(c[keep], n)[0] for c, n in zip(self.fe_codes, self.n_groups, strict=True)]
         return dataclasses.replace(
             self, yx=self.yx[keep], weights=self.weights[keep], fe_codes=fe, rows=self.rows[keep]
         )
@@ -118,7 +120,11 @@ def singleton_mask(fe_codes: list[np.ndarray]) -> np.ndarray:
     """Rows that are (iteratively) alone in a level of some fixed effect.
 
     Dropping a singleton can create new singletons in another fixed effect;
-    the loop repeats until none is left, as fixest and pyfixest do.
+    the loop repeats until none is left, as fixest and pyfixest do. The
+    level counts are formed once (one ``bincount`` per fixed effect) and
+    then decremented by the rows dropped in each round; a round rescans the
+    rows only when some level fell to a count of one, so the usual last
+    round costs nothing.
 
     Examples
     --------
@@ -128,17 +134,29 @@ def singleton_mask(fe_codes: list[np.ndarray]) -> np.ndarray:
     [False, False, False, False]
     """
     n = len(fe_codes[0])
-    keep = np.ones(n, dtype=bool)
-    changed = True
-    while changed:
-        changed = False
-        for codes in fe_codes:
-            counts = np.bincount(codes[keep], minlength=int(codes.max()) + 1)
-            single = keep & (counts[codes] == 1)
+    counts = [np.bincount(codes, minlength=int(codes.max()) + 1 if n else 0) for codes in fe_codes]
+    dropped = np.zeros(n, dtype=bool)
+    new = np.zeros(n, dtype=bool)
+    for codes, count in zip(fe_codes, counts, strict=True):
+        new |= (count == 1)[codes]
+    while True:
+        rows = np.flatnonzero(new)
+        if not len(rows):
+            break
+        dropped[rows] = True
+        new = None
+        for codes, count in zip(fe_codes, counts, strict=True):
+            levels = codes[rows]
+            count -= np.bincount(levels, minlength=len(count))
+            single = np.zeros(len(count), dtype=bool)
+            single[levels] = True
+            single &= count == 1  # levels that just fell to one row
             if single.any():
-                keep &= ~single
-                changed = True
-    return ~keep
+                hit = single[codes] & ~dropped
+                new = hit if new is None else new | hit
+        if new is None:
+            break
+    return dropped
 
 
 def separation_fe_mask(y: np.ndarray, fe_codes: list[np.ndarray]) -> np.ndarray:
@@ -193,7 +211,8 @@ def _complete_rows(
     for fe in formula.fixed_effects:
         keep &= ~fixed_effect_missing(fe, data)
     for col in cluster_cols:
-        keep &= ~data[col].isna().to_numpy()
+        if can_be_missing(data[col]):
+            keep &= ~data[col].isna().to_numpy()
     if weights is None:
         return keep, None, 0
     column = data[weights]
@@ -312,7 +331,7 @@ def cluster_codes_for(
         for col in cl:
             if col not in data.columns:
                 raise ValueError(f"cluster column {col!r} is not in the data")
-            if data[col].isna().to_numpy()[rows].any():
+            if can_be_missing(data[col]) and data[col].isna().to_numpy()[rows].any():
                 raise ValueError(f"cluster column {col!r} has missing values in the estimation sample")
         codes.append(encode_fixed_effect(cl, data, rows))
         names.append("^".join(cl))
