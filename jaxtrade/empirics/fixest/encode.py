@@ -236,9 +236,19 @@ def _cache_key(series: pd.Series) -> tuple[Any, ...]:
 
 
 def _encode_labels(values: np.ndarray, n_categories: int | None) -> tuple[np.ndarray, int]:
+    """Codes of a column's labels, levels in sorted order (categoricals: category order).
+
+    Sorted numbering makes the codes of a subset of rows the renumbered
+    codes of the whole column (what :func:`shared_encodings` relies on to
+    give identical results); labels that cannot be sorted (mixed Python
+    objects) are numbered in order of appearance.
+    """
     if n_categories is not None:
         return compact_codes(values, n_categories)
-    return encode_values(values)
+    try:
+        return encode_values(values, sort=True)
+    except TypeError:
+        return encode_values(values, sort=False)
 
 
 def _encode_all_rows(values: np.ndarray, n_categories: int | None) -> tuple[np.ndarray, int]:

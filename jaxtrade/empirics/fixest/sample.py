@@ -139,12 +139,10 @@ def singleton_mask(fe_codes: list[np.ndarray]) -> np.ndarray:
     new = np.zeros(n, dtype=bool)
     for codes, count in zip(fe_codes, counts, strict=True):
         new |= (count == 1)[codes]
-    while True:
-        rows = np.flatnonzero(new)
-        if not len(rows):
-            break
+    rows = np.flatnonzero(new)
+    while len(rows):
         dropped[rows] = True
-        new = None
+        fresh: np.ndarray | None = None
         for codes, count in zip(fe_codes, counts, strict=True):
             levels = codes[rows]
             count -= np.bincount(levels, minlength=len(count))
@@ -153,9 +151,8 @@ def singleton_mask(fe_codes: list[np.ndarray]) -> np.ndarray:
             single &= count == 1  # levels that just fell to one row
             if single.any():
                 hit = single[codes] & ~dropped
-                new = hit if new is None else new | hit
-        if new is None:
-            break
+                fresh = hit if fresh is None else fresh | hit
+        rows = np.flatnonzero(fresh) if fresh is not None else rows[:0]
     return dropped
 
 
@@ -197,6 +194,16 @@ def _design(formula: Formula, depvar: Term, data: pd.DataFrame) -> tuple[np.ndar
     return yx, names
 
 
+def _finite_rows(yx: np.ndarray) -> np.ndarray:
+    """Rows of ``yx`` without NaN/inf: one pass over the whole array when all are finite (the usual case)."""
+    if np.isfinite(yx).all():
+        return np.ones(len(yx), dtype=bool)
+    keep = np.isfinite(yx[:, 0])
+    for j in range(1, yx.shape[1]):  # column by column: faster than all(axis=1) over short rows
+        keep &= np.isfinite(yx[:, j])
+    return keep
+
+
 def _complete_rows(
     formula: Formula, yx: np.ndarray, data: pd.DataFrame, weights: str | None, cluster_cols: list[str]
 ) -> tuple[np.ndarray, np.ndarray | None, int]:
@@ -207,7 +214,7 @@ def _complete_rows(
     ValueError
         Non-numeric or negative weights, or every weight zero.
     """
-    keep = np.all(np.isfinite(yx), axis=1)
+    keep = _finite_rows(yx)
     for fe in formula.fixed_effects:
         keep &= ~fixed_effect_missing(fe, data)
     for col in cluster_cols:
