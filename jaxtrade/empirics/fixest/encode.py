@@ -185,8 +185,17 @@ def shared_encodings() -> Iterator[EncodingCache]:
     rows; a regression whose sample drops rows maps the stored codes to its
     rows and renumbers them, which is cheap), and the cross table of two
     fixed effects is rebuilt only when the estimation sample changes.
-    Results are identical to calls outside the block. The cache (and the
-    references to the columns it holds) is released when the block ends.
+    Results are identical to calls outside the block (levels are numbered
+    in sorted order either way). The cache, and the references to the
+    columns it holds, is released when the block ends; a block opened
+    inside another one shares the outer block's cache.
+
+    A column is recognised by its buffer (NumPy columns, also through
+    ``df.loc[:, cols]`` or ``df[cols]``, which share it under pandas'
+    copy-on-write) or by its array object (pyarrow strings, categoricals).
+    Writing to the frame inside the block gives the column a new buffer
+    (copy-on-write, because the cache holds a reference), so it is encoded
+    again, never read stale.
 
     Examples
     --------
@@ -199,6 +208,10 @@ def shared_encodings() -> Iterator[EncodingCache]:
     >>> cache.misses, cache.hits
     (1, 1)
     """
+    outer = _CACHE.get()
+    if outer is not None:
+        yield outer
+        return
     cache = EncodingCache()
     token = _CACHE.set(cache)
     try:
