@@ -22,7 +22,10 @@ working tree), ``baseline`` (``jaxtrade/`` of ``--baseline-ref``, default
 ``main``, extracted with ``git archive`` into a temporary folder) and
 ``pyfixest``. With ``--rounds 2`` (default) the two jaxtrade variants run
 twice, in alternating order, to expose drift of the shared machine. One
-extra cProfile'd call per jaxtrade variant gives the breakdown by stage.
+extra cProfile'd call per jaxtrade variant gives the breakdown by stage, and
+the host stages called directly (best of 5: encoding of the two fixed
+effects and the cluster, singleton mask, cross table) compare the two
+codes with less noise than whole calls.
 Results with machine information: ``benchmarks/results/fixest_encoding.json``.
 
 Usage::
@@ -87,6 +90,45 @@ def _profile(call) -> dict:
         out[stage] = sum(
             ct for (path, _, name), (_, _, _, ct, _) in stats.items() if name == func and path.endswith(fname)
         )
+    return out
+
+
+def _stages(df, repeats: int) -> dict:
+    """Best of ``repeats`` seconds of each host stage, called directly (less noisy than whole calls).
+
+    The same functions exist, with the same signatures, in the baseline and
+    the current code: the encoding of the two fixed effects and the cluster
+    on all rows, the singleton mask and the cross table of the two effects.
+    """
+    import numpy as np
+
+    from jaxtrade.empirics.fixest.demean import cross_table
+    from jaxtrade.empirics.fixest.formula import encode_fixed_effect
+    from jaxtrade.empirics.fixest.sample import singleton_mask
+
+    def best(call):
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            res = call()
+            times.append(time.perf_counter() - t0)
+        return min(times), res
+
+    out = {}
+    codes = {}
+    for col in ("firm_year", "product_year", "firm_dest"):
+        out[f"encode_{col}"], codes[col] = best(lambda col=col: encode_fixed_effect((col,), df))
+    fy, py = codes["firm_year"], codes["product_year"]
+    out["singleton_mask"], _ = best(lambda: singleton_mask([fy, py]))
+    n2 = int(np.max(py)) + 1
+
+    def table():
+        t = cross_table(fy, py, n2)
+        t.pair_of_row.block_until_ready()
+        return t
+
+    out["cross_table"], _ = best(table)
+    out["host_total"] = sum(out.values())
     return out
 
 
@@ -155,6 +197,7 @@ def worker(variant: str, rows: int, repeats: int, seed: int, root: str) -> dict:
             del fits
         if variant != "pyfixest":
             out["profile"] = _profile(lambda: fit(FML))
+            out["stages"] = _stages(df, repeats=5)
     out["peak_rss_gib"] = _rss_gib()
     return out
 
@@ -229,6 +272,14 @@ def main(argv=None) -> dict:
             "baseline_over_current": b / c if b and c else None,
             "pyfixest_over_current": p / c if p and c else None,
         }
+    for stage in ("encode_firm_year", "encode_product_year", "encode_firm_dest", "singleton_mask", "cross_table",
+                  "host_total"):  # fmt: skip
+        vals = {
+            v: min((r["stages"][stage] for r in results if r["variant"] == v and "stages" in r), default=None)
+            for v in ("baseline", "current")
+        }
+        b, c = vals["baseline"], vals["current"]
+        summary[f"stage_{stage}"] = {"baseline": b, "current": c, "baseline_over_current": b / c if b and c else None}
     c_shared = best("current", "table_shared_s")
     summary["table_shared_s"] = {
         "current": c_shared,
@@ -265,6 +316,9 @@ def main(argv=None) -> dict:
                 "table4_s": r.get("table_s"),
                 "table4_shared_s": r.get("table_shared_s"),
                 "peak_GiB": r.get("peak_rss_gib"),
+                "st_encode3": sum(v for k, v in r.get("stages", {}).items() if k.startswith("encode_")) or None,
+                "st_single": r.get("stages", {}).get("singleton_mask"),
+                "st_cross": r.get("stages", {}).get("cross_table"),
                 "prof_encode": prof.get("encode_fixed_effect"),
                 "prof_single": prof.get("singleton_mask"),
                 "prof_cross": prof.get("cross_table"),
