@@ -98,7 +98,7 @@ def encode_levels(values: np.ndarray, *, sort: bool = False) -> tuple[np.ndarray
     """
     values = np.asarray(values)
     if values.ndim != 1:
-        raise ValueError(f"encode_values: labels must be 1-D, got shape {values.shape}")
+        raise ValueError(f"encode_levels: labels must be 1-D, got shape {values.shape}")
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.int32), values[:0]

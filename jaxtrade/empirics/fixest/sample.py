@@ -122,9 +122,10 @@ def singleton_mask(fe_codes: list[np.ndarray]) -> np.ndarray:
     Dropping a singleton can create new singletons in another fixed effect;
     the loop repeats until none is left, as fixest and pyfixest do. The
     level counts are formed once (one ``bincount`` per fixed effect) and
-    then decremented by the rows dropped in each round; a round rescans the
-    rows only when some level fell to a count of one, so the usual last
-    round costs nothing.
+    then decremented by the rows dropped in each round; the rows are
+    scanned only for fixed effects with a level of one row (none: no scan,
+    the usual case), and a later round only when some level fell to one
+    row, so the usual last round costs nothing.
 
     Examples
     --------
@@ -138,7 +139,9 @@ def singleton_mask(fe_codes: list[np.ndarray]) -> np.ndarray:
     dropped = np.zeros(n, dtype=bool)
     new = np.zeros(n, dtype=bool)
     for codes, count in zip(fe_codes, counts, strict=True):
-        new |= (count == 1)[codes]
+        single = count == 1
+        if single.any():  # (no level of one row, the usual case: no pass over the rows)
+            new |= single[codes]
     rows = np.flatnonzero(new)
     while len(rows):
         dropped[rows] = True
