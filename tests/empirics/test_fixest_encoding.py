@@ -242,3 +242,14 @@ def test_shared_encodings_with_missing_fixed_effect_labels():
     assert plain.n_dropped == shared[0].n_dropped > 0
     np.testing.assert_array_equal(plain.beta, shared[0].beta)
     assert cache.misses == 2 and cache.hits == 2
+
+
+def test_nested_blocks_share_the_outer_cache_and_release_it():
+    with shared_encodings() as outer:
+        with shared_encodings() as inner:
+            assert inner is outer
+        assert active_cache() is outer
+    assert active_cache() is None
+    with pytest.raises(RuntimeError), shared_encodings():
+        raise RuntimeError("inside")
+    assert active_cache() is None
