@@ -11,7 +11,8 @@ Three layers, as pyfixest:
   and its row drops (:mod:`.sample`), collinearity (:mod:`.collinear`), the
   IRLS step (:mod:`.irls`), demeaning (:mod:`.demean`: :func:`demean`,
   :func:`demean_sharded` and the jit-compiled cores) and the vcov
-  (:mod:`.vcov`). String options are the ``Literal`` aliases of
+  (:mod:`.vcov`); label encoding (:mod:`.encode`, with
+  :func:`shared_encodings` to reuse it across regressions). String options are the ``Literal`` aliases of
   :mod:`jaxtrade.empirics.literals`.
 
 Examples
@@ -31,6 +32,17 @@ from jaxtrade.empirics.fixest.api import residualize as residualize
 from jaxtrade.empirics.fixest.api import shuffle_within as shuffle_within
 from jaxtrade.empirics.fixest.demean import demean as demean
 from jaxtrade.empirics.fixest.demean import demean_sharded as demean_sharded
+from jaxtrade.empirics.fixest.encode import shared_encodings as shared_encodings
 from jaxtrade.empirics.fixest.models import FixestResult as FixestResult
 
-__all__ = ["FixestResult", "demean", "demean_sharded", "etable", "feols", "fepois", "residualize", "shuffle_within"]
+__all__ = [
+    "FixestResult",
+    "demean",
+    "demean_sharded",
+    "etable",
+    "feols",
+    "fepois",
+    "residualize",
+    "shared_encodings",
+    "shuffle_within",
+]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from jaxtrade.empirics.fixest.demean import DEFAULT_MAXITER, DEFAULT_TOL, demean
+from jaxtrade.empirics.fixest.encode import shared_encodings
 from jaxtrade.empirics.fixest.formula import parse_formula
 from jaxtrade.empirics.fixest.models import (
     Feols,
@@ -125,7 +126,8 @@ def feols(
         spec=parse_vcov(vcov), weights=weights, ssc=resolve_ssc(ssc), fixef_rm=fixef_rm, collin_tol=collin_tol,
         fixef_tol=fixef_tol, fixef_maxiter=fixef_maxiter, fixef_method=fixef_method, devices=devices, throw=throw,
     )  # fmt: skip
-    results = [estimator.fit(formula, dep, data) for dep in formula.depvars]
+    with shared_encodings():  # several dependent variables share the fixed effects: each column encoded once
+        results = [estimator.fit(formula, dep, data) for dep in formula.depvars]
     return results[0] if len(results) == 1 else results
 
 
@@ -225,7 +227,8 @@ def fepois(
         fixef_tol=fixef_tol, fixef_maxiter=fixef_maxiter, throw=throw, iwls_tol=iwls_tol, iwls_maxiter=iwls_maxiter,
         separation_check=separation_check, warm_start=warm_start, adaptive_tol=adaptive_tol,
     )  # fmt: skip
-    results = [estimator.fit(formula, dep, data) for dep in formula.depvars]
+    with shared_encodings():  # several dependent variables share the fixed effects: each column encoded once
+        results = [estimator.fit(formula, dep, data) for dep in formula.depvars]
     return results[0] if len(results) == 1 else results
 
 

@@ -50,9 +50,9 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from jaxtrade.empirics.fixest.encode import active_cache, encode_levels
 from jaxtrade.empirics.literals import DemeanMethod, check_literal
 from jaxtrade.errors import Solution, SolverInfo, finish, solver_info
 from jaxtrade.numerics.sharding import gather
@@ -238,7 +238,14 @@ class CrossTable(NamedTuple):
 
 
 def cross_table(first, second, n_second: int | None = None) -> CrossTable:
-    """Build the :class:`CrossTable` of two integer-coded fixed effects (NumPy, O(N) hashing).
+    """Build the :class:`CrossTable` of two integer-coded fixed effects (NumPy, O(N)).
+
+    The pairs are the distinct keys ``first * n_second + second``, numbered
+    in sorted order: by a table of the key range when it is at most about
+    2 N, else by ``pandas.factorize(sort=True)`` (a hash table, then a sort
+    of the distinct pairs only). Inside
+    :func:`~jaxtrade.empirics.fixest.encode.shared_encodings` a table is
+    built once for the same two code vectors (compared exactly).
 
     Examples
     --------
@@ -246,18 +253,35 @@ def cross_table(first, second, n_second: int | None = None) -> CrossTable:
     >>> np.asarray(table.pair_of_row).tolist(), np.asarray(table.pair_first).tolist()
     ([1, 0, 1, 2], [0, 1, 1])
     """
-    first = np.asarray(first, dtype=np.int64)
-    second = np.asarray(second, dtype=np.int64)
+    first = np.asarray(first)
+    second = np.asarray(second)
     if first.shape != second.shape or first.ndim != 1:
         raise ValueError("cross_table: the two fixed effects must be 1-D code vectors of equal length")
+    if first.dtype.kind not in "iu" or second.dtype.kind not in "iu":
+        raise TypeError(
+            f"cross_table: fixed-effect codes must be integers, got dtypes {first.dtype} and {second.dtype}"
+        )
     if n_second is None:
         n_second = int(second.max()) + 1 if len(second) else 1
-    pair_of_row, pair_keys = pd.factorize(first * int(n_second) + second, sort=True)
-    return CrossTable(
-        pair_of_row=jnp.asarray(pair_of_row.astype(np.int32)),
+    cache = active_cache()
+    if cache is not None:
+        for f0, s0, n0, table in cache.tables:
+            if n0 == n_second and np.array_equal(f0, first) and np.array_equal(s0, second):
+                cache.table_hits += 1
+                return table
+    key = first.astype(np.int64)  # one int64 array: the pair key, built in place
+    key *= int(n_second)
+    key += second
+    pair_of_row, pair_keys = encode_levels(key, sort=True)
+    del key
+    table = CrossTable(
+        pair_of_row=jnp.asarray(pair_of_row),
         pair_first=jnp.asarray((pair_keys // n_second).astype(np.int32)),
         pair_second=jnp.asarray((pair_keys % n_second).astype(np.int32)),
     )
+    if cache is not None:
+        cache.tables.append((np.array(first), np.array(second), n_second, table))
+    return table
 
 
 @functools.partial(jax.jit, static_argnames=("n_groups", "maxiter", "throw"))

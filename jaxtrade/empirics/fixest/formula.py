@@ -23,6 +23,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from jaxtrade.empirics.fixest.encode import combine_codes, encode_column
 from jaxtrade.empirics.fixest.warn import warn_user
 
 TRANSFORMS = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt}
@@ -259,35 +260,37 @@ def fixed_effect_missing(fe: tuple[str, ...], data: pd.DataFrame) -> np.ndarray:
     mask = np.zeros(len(data), dtype=bool)
     for col in fe:
         column = data[col]
+        if not can_be_missing(column):
+            continue
         mask |= column.isna().to_numpy()
         if pd.api.types.is_float_dtype(column.dtype):
             mask |= np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan))
     return mask
 
 
+def can_be_missing(series: pd.Series) -> bool:
+    """False for NumPy integer and boolean columns (no NaN possible: the ``isna`` pass is skipped)."""
+    return not (isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub")
+
+
 def encode_fixed_effect(fe: tuple[str, ...], data: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
-    """Dense integer codes 0..G-1 of a (combined) fixed effect, in order of appearance.
+    """Dense int32 codes 0..G-1 of a (combined) fixed effect (:mod:`.encode`).
 
     Parameters
     ----------
     fe : column names (more than one for a combined effect ``a^b``).
     data : pandas.DataFrame
-    rows : optional positions of the rows to encode (no copy of the frame).
+    rows : optional sorted positions of the rows to encode (no copy of the frame).
 
-    Rows with a missing value must be removed beforehand.
+    Rows with a missing value must be removed beforehand (by ``rows``).
+    Integer labels of a narrow range are numbered in sorted order without
+    hashing, other labels by ``pandas.factorize``
+    (:func:`~.encode.encode_values`); a combined effect encodes each column
+    then the pairs of codes. Inside :func:`~.encode.shared_encodings` each
+    column is encoded once.
     """
-    codes: np.ndarray | None = None
-    for col in fe:
-        values = data[col].to_numpy()
-        if rows is not None and len(rows) != len(values):  # rows are sorted unique positions
-            values = values[rows]
-        c, uniques = pd.factorize(values, sort=False)
-        del values
-        c = c.astype(np.int64, copy=False)
-        if codes is None:
-            codes = c
-        else:
-            codes, _ = pd.factorize(codes * len(uniques) + c, sort=False)
-            codes = codes.astype(np.int64, copy=False)
-    assert codes is not None  # a fixed effect has at least one column
-    return codes.astype(np.int32)
+    codes, n_levels = encode_column(data[fe[0]], rows)
+    for col in fe[1:]:
+        other, n_other = encode_column(data[col], rows)
+        codes, n_levels = combine_codes(codes, n_levels, other, n_other)
+    return codes

@@ -22,6 +22,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from jaxtrade.empirics.fixest.encode import compact_codes
 from jaxtrade.empirics.fixest.formula import (
     Formula,
     Term,
@@ -100,7 +101,7 @@ class Sample:
 
     def subset(self, keep: np.ndarray) -> Sample:
         """Keep rows where ``keep`` is True and re-encode the fixed effects densely."""
-        fe = [pd.factorize(c[keep])[0].astype(np.int32) for c in self.fe_codes]
+        fe = [compact_codes(c[keep], n)[0] for c, n in zip(self.fe_codes, self.n_groups, strict=True)]
         return dataclasses.replace(
             self, yx=self.yx[keep], weights=self.weights[keep], fe_codes=fe, rows=self.rows[keep]
         )
@@ -118,7 +119,12 @@ def singleton_mask(fe_codes: list[np.ndarray]) -> np.ndarray:
     """Rows that are (iteratively) alone in a level of some fixed effect.
 
     Dropping a singleton can create new singletons in another fixed effect;
-    the loop repeats until none is left, as fixest and pyfixest do.
+    the loop repeats until none is left, as fixest and pyfixest do. The
+    level counts are formed once (one ``bincount`` per fixed effect) and
+    then decremented by the rows dropped in each round; the rows are
+    scanned only for fixed effects with a level of one row (none: no scan,
+    the usual case), and a later round only when some level fell to one
+    row, so the usual last round costs nothing.
 
     Examples
     --------
@@ -128,17 +134,28 @@ def singleton_mask(fe_codes: list[np.ndarray]) -> np.ndarray:
     [False, False, False, False]
     """
     n = len(fe_codes[0])
-    keep = np.ones(n, dtype=bool)
-    changed = True
-    while changed:
-        changed = False
-        for codes in fe_codes:
-            counts = np.bincount(codes[keep], minlength=int(codes.max()) + 1)
-            single = keep & (counts[codes] == 1)
+    counts = [np.bincount(codes, minlength=int(codes.max()) + 1 if n else 0) for codes in fe_codes]
+    dropped = np.zeros(n, dtype=bool)
+    new = np.zeros(n, dtype=bool)
+    for codes, count in zip(fe_codes, counts, strict=True):
+        single = count == 1
+        if single.any():  # (no level of one row, the usual case: no pass over the rows)
+            new |= single[codes]
+    rows = np.flatnonzero(new)
+    while len(rows):
+        dropped[rows] = True
+        fresh: np.ndarray | None = None
+        for codes, count in zip(fe_codes, counts, strict=True):
+            levels = codes[rows]
+            count -= np.bincount(levels, minlength=len(count))
+            single = np.zeros(len(count), dtype=bool)
+            single[levels] = True
+            single &= count == 1  # levels that just fell to one row
             if single.any():
-                keep &= ~single
-                changed = True
-    return ~keep
+                hit = single[codes] & ~dropped
+                fresh = hit if fresh is None else fresh | hit
+        rows = np.flatnonzero(fresh) if fresh is not None else rows[:0]
+    return dropped
 
 
 def separation_fe_mask(y: np.ndarray, fe_codes: list[np.ndarray]) -> np.ndarray:
@@ -179,6 +196,16 @@ def _design(formula: Formula, depvar: Term, data: pd.DataFrame) -> tuple[np.ndar
     return yx, names
 
 
+def _finite_rows(yx: np.ndarray) -> np.ndarray:
+    """Rows of ``yx`` without NaN/inf: one pass over the whole array when all are finite (the usual case)."""
+    if np.isfinite(yx).all():
+        return np.ones(len(yx), dtype=bool)
+    keep = np.isfinite(yx[:, 0])
+    for j in range(1, yx.shape[1]):  # column by column: faster than all(axis=1) over short rows
+        keep &= np.isfinite(yx[:, j])
+    return keep
+
+
 def _complete_rows(
     formula: Formula, yx: np.ndarray, data: pd.DataFrame, weights: str | None, cluster_cols: list[str]
 ) -> tuple[np.ndarray, np.ndarray | None, int]:
@@ -189,7 +216,7 @@ def _complete_rows(
     ValueError
         Non-numeric or negative weights, or every weight zero.
     """
-    keep = np.all(np.isfinite(yx), axis=1)
+    keep = _finite_rows(yx)
     for fe in formula.fixed_effects:
         keep &= ~fixed_effect_missing(fe, data)
     for col in cluster_cols:

@@ -31,8 +31,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 
+from jaxtrade.empirics.fixest.encode import combine_codes
 from jaxtrade.empirics.literals import GDf, KFixef, check_literal
 
 __all__ = [
@@ -228,8 +228,8 @@ def _with_intersection(codes: list[np.ndarray]) -> list[np.ndarray]:
     """Two-way clustering: append the codes of the intersection of the two cluster variables."""
     if len(codes) != 2:
         return codes
-    pair = codes[0].astype(np.int64) * (int(codes[1].max()) + 1) + codes[1]
-    return [*codes, pd.factorize(pair)[0].astype(np.int32)]
+    pair, _ = combine_codes(codes[0], int(codes[0].max()) + 1, codes[1], int(codes[1].max()) + 1)
+    return [*codes, pair]
 
 
 def nested_fixed_effects(

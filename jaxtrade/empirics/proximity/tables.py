@@ -23,7 +23,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from jaxtrade.empirics.fixest import FixestResult, feols, residualize, shuffle_within
+from jaxtrade.empirics.fixest import FixestResult, feols, residualize, shared_encodings, shuffle_within
 
 FIXED_EFFECTS = "firm_year + product_year"
 CLUSTER = {"CRV1": "firm_destination"}
@@ -182,12 +182,14 @@ def table2(table: pd.DataFrame, specs: dict[str, list[str]] | None = None) -> tu
     specs = specs or TABLE2_SPECS
     _check(table, ["introduction", "firm_year", "product_year", "firm_destination"])
     table, n_no_outcome = with_outcome(table)
-    rows, fits = [], {}
-    for name, regs in specs.items():
-        if any(table[r].isna().all() for r in regs if r in table.columns):
-            continue
-        res = _fit(table, regs)
-        fits[name] = res
+    with shared_encodings():  # the columns share their fixed effects and cluster: each encoded once
+        fits = {
+            name: _fit(table, regs)
+            for name, regs in specs.items()
+            if not any(table[r].isna().all() for r in regs if r in table.columns)
+        }
+    rows = []
+    for name, res in fits.items():
         for term in res.coefnames:
             rows.append(
                 {
