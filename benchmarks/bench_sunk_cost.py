@@ -9,8 +9,11 @@ its peak resident memory (``ru_maxrss``) is its own:
     (``--periods`` 3,000 simulated periods, ``--burn`` 500 dropped, ``--damping``,
     ``--max-outer``, tolerance 1e-5), called with ``throw=False`` so that a
     loop that does not converge is recorded (outer iterations, final change,
-    converged flag) instead of aborting. One call; its time includes
-    compilation. [< 10 min on a CPU, < 30 s on an H100]
+    converged flag) instead of aborting. Two calls: the first with
+    compilation (``first_call_s``), the second with the compiled functions
+    cached (``s``, the run time); their difference is ``compile_s``. The
+    rules, R^2 and the paper's table objects are recorded for comparisons.
+    [< 30 s on the 2-core CPU, < 30 s on an H100]
 ``timeseries``
     Section 6.1: :func:`time_series_experiment`, 250 economies x 300 periods,
     50 dropped. The firms' policy comes from the forecasting loop as in
@@ -28,31 +31,45 @@ its peak resident memory (``ru_maxrss``) is its own:
     bias). First and second call.
 
 Results with machine information go to ``benchmarks/results/sunk_cost.json``
-(``--name``). ``--quick`` uses a 40 x 40 grid and shorter simulations.
+(``--name``), or to ``--out PATH``. ``--quick`` uses a 40 x 40 grid and
+shorter simulations; ``--timeout`` limits each part (a part that runs over is
+recorded as timed out and the others still run: for ``benchmarks/gpu_suite.sh``).
+
+``--baseline REF`` also runs every part with the ``jaxtrade`` package of the
+git commit ``REF`` (extracted with ``git archive`` into a temporary folder),
+the two implementations alternating part by part in the same run, and
+reports the ratio of the times and the differences of the results (largest
+absolute difference of the rules, R^2 and the paper's table objects; of the
+mean Armington estimates): the measure of a change against the previous code.
 
 Usage::
 
     python benchmarks/bench_sunk_cost.py --quick
     python benchmarks/bench_sunk_cost.py                 # 200 x 200, the paper's grid
     python benchmarks/bench_sunk_cost.py --only solve --max-outer 50
+    python benchmarks/bench_sunk_cost.py --only solve --only timeseries --baseline HEAD~3 --name sunk_cost_ks
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
+# the package under test: this checkout, or a baseline commit's copy (--baseline)
+sys.path.insert(0, os.environ.get("JAXTRADE_BENCH_SRC") or str(HERE.parent))
 
 PARTS = ("solve", "timeseries", "table1", "table3")
-TARGETS = {"solve": "< 600 s CPU, < 30 s H100", "timeseries": "< 60 s CPU", "table1": "", "table3": ""}
+TARGETS = {"solve": "< 30 s CPU, < 30 s H100", "timeseries": "< 60 s CPU", "table1": "", "table3": ""}
 
 
 def _rss_gib() -> float:
@@ -73,11 +90,15 @@ def worker(part: str, cfg: dict) -> dict:
     rule = {k: cfg[k] for k in ("rule", "damping") if cfg.get(k) is not None}
     outer = {"max_outer": cfg["max_outer"]} if cfg.get("max_outer") is not None else {}
     if part == "solve":
-        t0 = time.perf_counter()
-        sol = sc.solve_stochastic(p, T=cfg["periods"], burn=cfg["burn"], throw=False, **rule, **outer)
-        jax.block_until_ready(sol.log_a_x)
+        times = []
+        for _ in range(2):  # first call: with compilation; second: the compiled functions are cached
+            t0 = time.perf_counter()
+            sol = sc.solve_stochastic(p, T=cfg["periods"], burn=cfg["burn"], throw=False, **rule, **outer)
+            jax.block_until_ready(sol.log_a_x)
+            times.append(time.perf_counter() - t0)
         out.update(
-            s=time.perf_counter() - t0, rule=sol.rule, outer_iterations=int(sol.info.iterations),
+            first_call_s=times[0], s=times[1], compile_s=times[0] - times[1],
+            rule=sol.rule, outer_iterations=int(sol.info.iterations),
             final_change=float(sol.info.residual), converged=bool(sol.info.converged),
             periods=cfg["periods"], burn=cfg["burn"], damping=cfg["damping"], max_outer=cfg["max_outer"],
             tol=1e-5,
@@ -85,6 +106,9 @@ def worker(part: str, cfg: dict) -> dict:
         )  # fmt: skip
         if sol.ks is not None:
             out["ks_r2"] = np.asarray(sol.ks.r2).tolist()
+            out["ks_coef"] = np.asarray(sol.ks.coef).tolist()
+            out["ks_paper_coef"] = np.asarray(sol.ks.paper_coef).tolist()
+            out["ks_paper_r2"] = np.asarray(sol.ks.paper_r2).tolist()
     elif part in ("timeseries", "table1"):
         t0 = time.perf_counter()
         ts_outer = {"max_outer": cfg["ts_max_outer"]} if cfg.get("ts_max_outer") is not None else outer
@@ -130,10 +154,14 @@ def worker(part: str, cfg: dict) -> dict:
     return out
 
 
-def run_worker(part: str, cfg: dict, timeout: float) -> dict:
+def run_worker(part: str, cfg: dict, timeout: float, src: str | None = None) -> dict:
+    """Run one part in a subprocess; ``src``: a folder holding the ``jaxtrade`` package to test instead of this one."""
     cmd = [sys.executable, __file__, "--worker", part, json.dumps(cfg)]
+    env = dict(os.environ)
+    if src is not None:
+        env["JAXTRADE_BENCH_SRC"] = src
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"part": part, "error": f"timed out after {timeout:.0f} s", "s": None}
     if proc.returncode != 0:
@@ -142,7 +170,7 @@ def run_worker(part: str, cfg: dict, timeout: float) -> dict:
 
 
 def main(argv=None) -> dict:
-    from _machine import print_table, write_result
+    from _machine import _jsonable, machine_info, print_table, write_result
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -172,7 +200,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--economies", type=int, default=None, help="time-series economies (paper: 250)")
     parser.add_argument("--only", action="append", choices=PARTS, help="run only these parts")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per part")
-    parser.add_argument("--name", default="sunk_cost")
+    parser.add_argument("--name", default="sunk_cost", help="results file benchmarks/results/NAME.json")
+    parser.add_argument("--out", default=None, help="JSON path (overrides --name)")
+    parser.add_argument(
+        "--baseline", default=None, help="git commit whose jaxtrade also runs every part, for ratios and differences"
+    )
     args = parser.parse_args(argv)
 
     q = args.quick
@@ -183,14 +215,31 @@ def main(argv=None) -> dict:
         "ts_max_outer": args.ts_max_outer, "economies": args.economies or (50 if q else 250),
         "ts_periods": 300, "ts_drop": 50, "rule": args.rule,
     }  # fmt: skip
-    rows = []
-    for part in args.only or PARTS:
-        r = run_worker(part, cfg, args.timeout)
-        print(json.dumps(r), flush=True)
-        rows.append(r)
-    path = write_result(
-        args.name, {"benchmark": "Ruhl (2008) sunk-cost model", "quick": q, "config": cfg, "results": rows}
-    )
+    base_src = _extract(args.baseline) if args.baseline else None
+    rows, base_rows = [], []
+    try:
+        for part in args.only or PARTS:
+            if base_src is not None:  # the baseline first, then this checkout, part by part
+                b = run_worker(part, cfg, args.timeout, src=base_src)
+                b["implementation"] = f"baseline {args.baseline}"
+                print(json.dumps(b), flush=True)
+                base_rows.append(b)
+            r = run_worker(part, cfg, args.timeout)
+            print(json.dumps(r), flush=True)
+            rows.append(r)
+    finally:
+        if base_src is not None:
+            shutil.rmtree(base_src, ignore_errors=True)
+    payload = {"benchmark": "Ruhl (2008) sunk-cost model", "quick": q, "config": cfg, "results": rows}
+    if base_rows:
+        payload.update(baseline=args.baseline, baseline_commit=_commit(args.baseline), commit=_commit("HEAD"),
+                       baseline_results=base_rows, comparison=[_compare(b, r) for b, r in zip(base_rows, rows)])  # fmt: skip
+    if args.out:
+        path = pathlib.Path(args.out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"machine": machine_info(), **payload}, indent=2, default=_jsonable) + "\n")
+    else:
+        path = write_result(args.name, payload)
     table = []
     for r in rows:
         row = {"part": r["part"], "grid": f"{cfg['n_phi']}x{cfg['n_kappa']}", "s": r.get("s"),
@@ -214,8 +263,47 @@ def main(argv=None) -> dict:
             row["result"] = "ERROR " + r["error"].strip().splitlines()[-1][-80:]
         table.append(row)
     print_table(table, ["part", "grid", "s", "first_s", "peak_GiB", "target", "result"])
+    if base_rows:
+        print(f"\nagainst the baseline {args.baseline} (same run, same machine):")
+        print_table(payload["comparison"], ["part", "old_s", "new_s", "ratio", "old_first_s", "new_first_s",
+                                            "first_ratio", "max_diff"])  # fmt: skip
     print(f"wrote {path}")
     return {"results": rows}
+
+
+def _extract(ref: str) -> str:
+    """The ``jaxtrade`` package of git commit ``ref`` in a new temporary folder (``git archive``)."""
+    repo = HERE.parent
+    dest = tempfile.mkdtemp(prefix="jaxtrade_baseline_")
+    archive = subprocess.run(["git", "-C", str(repo), "archive", ref, "jaxtrade"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", dest], input=archive.stdout, check=True)
+    return dest
+
+
+def _commit(ref: str) -> str | None:
+    proc = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", ref], capture_output=True, text=True)
+    return proc.stdout.strip() or None
+
+
+def _compare(old: dict, new: dict) -> dict:
+    """Times (old / new) and the largest differences of the results of one part."""
+    import numpy as np
+
+    def ratio(a, b):
+        return a / b if isinstance(a, float) and isinstance(b, float) and b > 0 else None
+
+    row = {"part": new["part"], "old_s": old.get("s"), "new_s": new.get("s"), "ratio": ratio(old.get("s"), new.get("s")),
+           "old_first_s": old.get("first_call_s"), "new_first_s": new.get("first_call_s"),
+           "first_ratio": ratio(old.get("first_call_s"), new.get("first_call_s"))}  # fmt: skip
+    diffs = {}
+    keys = ("ks_coef", "ks_r2", "ks_paper_coef", "ks_paper_r2", "log_a_x", "final_change", "outer_iterations",
+            "mean_sigma", "mean_r2", "mean_corr", "mean_sigma_ces", "mean_sd", "mean_autocorr")  # fmt: skip
+    for k in keys:
+        if k in old and k in new:
+            diffs[k] = float(np.max(np.abs(np.asarray(old[k], dtype=float) - np.asarray(new[k], dtype=float))))
+    row["differences"] = diffs
+    row["max_diff"] = max((v for k, v in diffs.items() if k not in ("final_change", "outer_iterations")), default=None)
+    return row
 
 
 if __name__ == "__main__":

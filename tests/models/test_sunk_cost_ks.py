@@ -234,3 +234,78 @@ def test_options_are_checked_in_one_place(p20):
     with pytest.raises(ValueError, match="damping"):
         sc.solve_stochastic(p20, rule="constant", damping=1.5)
     assert sc.DEFAULT_DAMPING == {"loglinear": 0.2, "constant": 0.5}
+
+
+def _cell_by_cell(p, grid, policy, state0, shocks):
+    """The simulation written cell by cell: export_shares on the whole histogram and market_period (the reference)."""
+    phith = grid.phi[:, None] ** (p.sigma - 1.0)
+    zs = sc.productivity_states(p)
+    entrants = p.nu * grid.mass[None]
+
+    def step(st, s):
+        m, M = sc.exporter_moments(st, phith)
+        lm = jnp.log(m)
+        xs = policy.x_star[:, s, :] @ ks.bilinear_weights(policy.nodes[0], policy.nodes[1], lm[0], lm[1])
+        share, paid = ks.export_shares(p, grid, xs, lottery=policy.lottery)
+        if p.entry_cost_units != "labor":
+            F = ks.evaluate_rules(policy.coef, s, lm[0], lm[1])
+            paid = paid * ks.entry_cost_price(p, zs[s], F[0:2], F[4:6], policy.log_p_ref)[:, None, None]
+        new, out = sc.market_period(p, st, s, zs[s], m, M, share, paid, entrants)
+        pool = st.mu_d + entrants
+        out["m_next"] = jnp.sum(new.mu_x * phith, axis=(1, 2))
+        out["x_star"] = xs
+        out["switch_share"] = jnp.sum(share * pool, axis=(1, 2)) / jnp.sum(pool, axis=(1, 2))
+        return new, out
+
+    return jax.jit(lambda st: jax.lax.scan(step, st, shocks)[1])(state0)
+
+
+@pytest.mark.parametrize(
+    "export_rule, change",
+    [
+        ("lottery", {}),
+        ("discrete", {}),
+        ("lottery", {"entry_cost_units": "effective_labor"}),
+        ("lottery", {"entry_costs": False}),
+    ],  # fmt: skip
+)
+def test_fast_simulation_equals_the_cell_by_cell_push_forward(p20, export_rule, change):
+    # simulate_loglinear carries mu_d only, the exporters' moment and mass by their laws of motion, and evaluates
+    # the lottery in one cell per row: the same economy as export_shares + market_period, to rounding and the
+    # balanced-trade tolerance (1e-12), also from a distribution off the steady state
+    p = p20.replace(**change)
+    ss = sc.steady_state(p)
+    coef = ks.initial_rules(p, ss).at[:, :, 1].set(0.3).at[:, :, 2].set(-0.1)  # slopes: the cutoffs move
+    nodes = ks.moment_nodes(jnp.log(ss.m), 0.05, 3)
+    xg = ks.x_grid_default(p, 400, ks.steady_state_cutoff(p, ss))
+    pol = ks.solve_firms_loglinear(p, coef, nodes, xg, lottery=export_rule == "lottery",
+                                   log_p_ref=ks.steady_log_p_ref(p, ss))  # fmt: skip
+    st0 = sc.initial_state(ss)
+    st0 = sc.SimState(mu_x=0.9 * st0.mu_x, mu_d=1.05 * st0.mu_d, log_wf=jnp.asarray(0.01))
+    shocks = sc.draw_shocks(p, jax.random.PRNGKey(5), 80)
+    a = _cell_by_cell(p, ss.grid, pol, st0, shocks)
+    b = ks.simulate_loglinear(p, ss.grid, pol, st0, shocks)
+    assert set(a) == set(b)
+    assert bool(jnp.all(b["converged"])) and float(b["root_residual"].max()) <= 1e-12
+    assert np.ptp(np.asarray(b["x_star"])) > 0.0 and float(np.asarray(b["switch_share"]).max()) > 0.0
+    for k in ("m", "m_next", "M", "K", "exporters", "switch_share", "x_star"):
+        np.testing.assert_allclose(np.asarray(b[k]), np.asarray(a[k]), rtol=1e-11, atol=1e-15, err_msg=k)
+    for k in ("w_f", "w", "Y", "P", "Pi", "a_d", "a_x", "imports", "domestic"):
+        np.testing.assert_allclose(np.asarray(b[k]), np.asarray(a[k]), rtol=1e-10, err_msg=k)
+    np.testing.assert_array_equal(np.asarray(b["state"]), np.asarray(a["state"]))
+    np.testing.assert_array_equal(np.asarray(b["z"]), np.asarray(a["z"]))
+
+
+def test_warm_period_equilibrium_is_the_balanced_trade_root(p20):
+    from jaxtrade.models.sunk_cost.equilibrium import warm_period_equilibrium
+
+    z, M, m, K = jnp.array([1.025, 0.975]), jnp.ones(2), jnp.array([0.5, 0.45]), jnp.array([0.01, 0.02])
+    ref = sc.period_equilibrium(p20, z, M, m, K)
+    # from a close start the three unrolled steps converge and the damped loop stops at its first check;
+    # from a far start with one step the loop finishes the solve
+    for start, steps in ((float(jnp.log(ref.w[1])) + 0.01, 3), (1.5, 1)):
+        e = jax.jit(lambda x0, k=steps: warm_period_equilibrium(p20, z, M, m, K, x0, steps=k))(start)
+        assert bool(e.info.converged) and float(e.info.residual) <= 1e-12
+        np.testing.assert_allclose(np.asarray(e.w), np.asarray(ref.w), rtol=1e-11)
+        np.testing.assert_allclose(np.asarray(e.Y), np.asarray(ref.Y), rtol=1e-11)
+        assert (int(e.info.iterations) == 3) if steps == 3 else (int(e.info.iterations) > 1)

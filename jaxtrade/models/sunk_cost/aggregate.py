@@ -90,8 +90,14 @@ def draw_shocks(p: SunkCostParams, key, T: int, s0=None) -> jax.Array:
 
     ``key``: a ``jax.random`` key or an int seed.
     """
+    return _draw_shocks(p, random_key(key), T, s0)
+
+
+@jax.jit(static_argnames=("T",))
+def _draw_shocks(p: SunkCostParams, key, T: int, s0) -> jax.Array:
+    """Jitted body of :func:`draw_shocks` (compiled once per T, not at every call)."""
     Lam = transition_matrix(p)
-    k0, k1 = jax.random.split(random_key(key))
+    k0, k1 = jax.random.split(key)
     first = jax.random.randint(k0, (), 0, 4) if s0 is None else jnp.asarray(s0)
     keys = jax.random.split(k1, T - 1)
 

@@ -57,34 +57,77 @@ class PeriodEquilibrium(eqx.Module):
     info: SolverInfo
 
 
-def _period_given_wage(p: SunkCostParams, log_wf, z, M, m, K):
-    """Everything of the period for a trial foreign wage (no balanced trade imposed)."""
+def _wage_scalars(p: SunkCostParams, log_wf, z, M, m, K):
+    """Everything of the period for a trial foreign wage, as (home, foreign) pairs of scalars.
+
+    Written on scalars rather than (2,) arrays so that a compiled period is a
+    few fused kernels (the simulations call it thousands of times in a row).
+    """
     s = p.sigma
     th = s - 1.0
-    w = jnp.stack([jnp.ones_like(log_wf), jnp.exp(log_wf)])
-    c = markup(s) * w / z  # price (25) of a phi = 1 firm: the CES markup sigma/(sigma-1) = 1/rho over w/z
+    w = (jnp.ones_like(log_wf), jnp.exp(log_wf))
+    mk = markup(s)
+    c = tuple(mk * w[o] / z[o] for o in range(2))  # price (25) of a phi = 1 firm: markup sigma/(sigma-1) over w/z
     om_d, om_f = p.omega**s, (1.0 - p.omega) ** s
-    # D[o, d]: contribution of origin o's sellers to destination d's P_d^(1-sigma)
-    dom = om_d * c ** (-th) * M
-    frn = om_f * ((1.0 + p.tau) * c) ** (-th) * m
-    D = jnp.stack([jnp.stack([dom[0], frn[0]]), jnp.stack([frn[1], dom[1]])])
-    tot = D.sum(axis=0)  # P_d^(1-sigma)
-    share = D / tot[None, :]  # share[o, d]: share of o in d's spending
+    # dom[o], frn[o]: contributions of origin o's sellers to its own and to the other destination's P^(1-sigma)
+    cd = tuple(c[o] ** (-th) for o in range(2))
+    cx = tuple(((1.0 + p.tau) * c[o]) ** (-th) for o in range(2))
+    dom = tuple(om_d * cd[o] * M[o] for o in range(2))
+    frn = tuple(om_f * cx[o] * m[o] for o in range(2))
+    tot = (dom[0] + frn[1], frn[0] + dom[1])  # P_d^(1-sigma)
+    # share[o][d]: share of origin o in destination d's spending
+    share = ((dom[0] / tot[0], frn[0] / tot[1]), (frn[1] / tot[0], dom[1] / tot[1]))
     g = p.gamma / s
-    # Y_o = w_o (L - K_o) + (gamma/sigma) sum_d share[o, d] Y_d  -> 2x2 linear system (explicit)
-    b = w * (p.L - K)
-    A00, A01 = 1.0 - g * share[0, 0], -g * share[0, 1]
-    A10, A11 = -g * share[1, 0], 1.0 - g * share[1, 1]
+    # Y_o = w_o (L - K_o) + (gamma/sigma) sum_d share[o][d] Y_d  -> 2x2 linear system (explicit)
+    b = (w[0] * (p.L - K[0]), w[1] * (p.L - K[1]))
+    A00, A01 = 1.0 - g * share[0][0], -g * share[0][1]
+    A10, A11 = -g * share[1][0], 1.0 - g * share[1][1]
     det = A00 * A11 - A01 * A10
-    Y = jnp.stack([(A11 * b[0] - A01 * b[1]) / det, (A00 * b[1] - A10 * b[0]) / det])
-    exports = p.gamma * jnp.stack([share[0, 1] * Y[1], share[1, 0] * Y[0]])
-    revenue = p.gamma * (share * Y[None, :]).sum(axis=1)
-    Pi = revenue / s - w * K
-    a_d = g * Y * om_d * c ** (-th) / tot
-    a_x = g * Y[::-1] * om_f * ((1.0 + p.tau) * c) ** (-th) / tot[::-1]
-    P = tot ** (-1.0 / th)
-    import_share = jnp.stack([share[1, 0], share[0, 1]])
+    Y = ((A11 * b[0] - A01 * b[1]) / det, (A00 * b[1] - A10 * b[0]) / det)
+    exports = (p.gamma * share[0][1] * Y[1], p.gamma * share[1][0] * Y[0])
+    revenue = tuple(p.gamma * (share[o][0] * Y[0] + share[o][1] * Y[1]) for o in range(2))
+    Pi = tuple(revenue[o] / s - w[o] * K[o] for o in range(2))
+    a_d = tuple(g * Y[o] * om_d * cd[o] / tot[o] for o in range(2))
+    a_x = tuple(g * Y[1 - o] * om_f * cx[o] / tot[1 - o] for o in range(2))
+    P = tuple(tot[o] ** (-1.0 / th) for o in range(2))
+    import_share = (share[1][0], share[0][1])
     return w, P, Y, Pi, a_d, a_x, exports, import_share
+
+
+def _period_given_wage(p: SunkCostParams, log_wf, z, M, m, K):
+    """Everything of the period for a trial foreign wage (no balanced trade imposed), as (2,) arrays."""
+    return tuple(jnp.stack(pair) for pair in _wage_scalars(p, log_wf, z, M, m, K))
+
+
+def _trade_gap(p: SunkCostParams, log_wf, z, M, m, K):
+    """Balanced-trade residual (31) at a trial log w_f: log home exports - log home imports."""
+    exports = _wage_scalars(p, log_wf, z, M, m, K)[6]
+    return jnp.log(exports[0]) - jnp.log(exports[1])
+
+
+def warm_period_equilibrium(p: SunkCostParams, z, M, m, K, log_wf0, *, steps: int = 3,
+                            tol: float = 1e-12) -> PeriodEquilibrium:  # fmt: skip
+    """One period's market clearing from a close guess (a simulation's previous wage): the fast path.
+
+    ``steps`` undamped Newton steps on (31) in log w_f (the derivative by
+    ``jax.jvp``; unrolled, no loop; a non-finite step is skipped), then
+    :func:`period_equilibrium`'s damped Newton loop (with line search) takes
+    over from there: it stops at its first convergence check when the steps
+    have reached ``tol`` (no loop iteration, none of the loop's line searches)
+    and finishes the solve when they have not. The residual is nearly linear
+    in log w_f: from last period's wage two steps reach 1e-12 in the
+    Krusell-Smith simulations. ``info``: iterations (``steps`` plus the
+    loop's), residual, converged, as :func:`period_equilibrium`'s (same
+    tolerance, same flags). Jit/vmap safe; never raises.
+    """
+    z = jnp.asarray(z, dtype=float)
+    x = jnp.asarray(log_wf0, dtype=float)
+    for _ in range(steps):
+        r, dr = jax.jvp(lambda u: _trade_gap(p, u, z, M, m, K), (x,), (jnp.ones_like(x),))
+        d = -r / dr
+        x = x + jnp.where(jnp.isfinite(d), d, 0.0)
+    eq = _period_equilibrium(p, z, M, m, K, jnp.where(jnp.isfinite(x), x, log_wf0), tol)
+    return eqx.tree_at(lambda e: e.info.iterations, eq, eq.info.iterations + steps)
 
 
 def period_equilibrium(
@@ -141,8 +184,7 @@ def _period_equilibrium(p, z, M, m, K, log_wf0, tol) -> PeriodEquilibrium:
     """Jitted body of :func:`period_equilibrium` (never raises; ``finish`` applies ``throw``)."""
 
     def resid(x, _):
-        *_, exports, _ = _period_given_wage(p, x[0], z, M, m, K)
-        return jnp.log(exports[0]) - jnp.log(exports[1])  # (31): home exports = home imports
+        return _trade_gap(p, x[0], z, M, m, K)  # (31): home exports = home imports
 
     x0 = jnp.atleast_1d(log_wf0)
     res = newton_root(lambda x, a: jnp.atleast_1d(resid(x, a)), x0, None, tol=tol, max_iter=50, throw=False)

@@ -70,12 +70,11 @@ from jaxtrade.models.sunk_cost.aggregate import (
     draw_shocks,
     exporter_moments,
     initial_state,
-    market_period,
     productivity_states,
     simulation_info,
     transition_matrix,
 )
-from jaxtrade.models.sunk_cost.equilibrium import SteadyState, period_equilibrium, steady_state
+from jaxtrade.models.sunk_cost.equilibrium import SteadyState, period_equilibrium, steady_state, warm_period_equilibrium
 from jaxtrade.models.sunk_cost.options import ExportRule, check_option
 from jaxtrade.models.sunk_cost.params import RULES, SunkCostParams
 from jaxtrade.models.sunk_cost.types import TypeGrid, theta_kappa
@@ -350,6 +349,19 @@ def _transition(p, coef, nodes, log_p_ref=0.0):
     return ad.reshape(2, S * G), ax.reshape(2, S * G), T, S, G, cf.reshape(2, S * G)
 
 
+def _never_export_value(p: SunkCostParams, ad, x_grid) -> jax.Array:
+    """The value of never exporting, a_d / (1 - beta (1 - delta)) per unit of phi^(sigma-1), on the (x, grid) points."""
+    return jnp.broadcast_to(
+        ad[:, None, :] / (1.0 - p.beta * (1.0 - p.delta)), (ad.shape[0], x_grid.shape[0], ad.shape[1])
+    )
+
+
+@jax.jit
+def _cold_value(p: SunkCostParams, coef, nodes, x_grid, log_p_ref) -> jax.Array:
+    """:func:`solve_firms_loglinear`'s default start (never export) for rules ``coef``: (2, n_x, 4 G)."""
+    return _never_export_value(p, _transition(p, coef, nodes, log_p_ref)[0], x_grid)
+
+
 @jax.jit(static_argnames=("tol", "max_iter", "lottery", "throw"))
 def solve_firms_loglinear(p: SunkCostParams, coef, nodes, x_grid, v0=None, *, tol: float = 1e-10,
                           max_iter: int = 5000, lottery: bool = True, log_p_ref=0.0,
@@ -377,7 +389,7 @@ def solve_firms_loglinear(p: SunkCostParams, coef, nodes, x_grid, v0=None, *, to
         return ad[:, None, :] + jnp.maximum(cont(V), go if kap_on else Vxn[:, None, :])
 
     if v0 is None:
-        v0 = jnp.broadcast_to(ad[:, None, :] / (1.0 - p.beta * (1.0 - p.delta)), go.shape)
+        v0 = _never_export_value(p, ad, x_grid)
     vi = value_iteration(bellman, v0, tol=tol, max_iter=max_iter, throw=False)
     V = vi.value
     h = go - cont(V)  # gain - x, strictly decreasing in x
@@ -463,40 +475,167 @@ def export_shares(p: SunkCostParams, grid: TypeGrid, x_star, *, lottery: bool = 
 # ------------------------------------------------------------------- simulation
 
 
-def simulate_loglinear(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolicy, state0: SimState, shocks) -> dict:
-    """Simulate along joint states ``shocks`` (T,) with market clearing every period (lax.scan).
+class _SwitchPlan(eqx.Module):
+    """Constants of the export decision along the rows (one phi each) of the type grid (:func:`_switch_plan`).
 
-    The cutoff x* of each country is interpolated bilinearly at the current
-    (log m, log m*); then the switchers (cell lottery or grid point), their
-    entry labour, the period equilibrium and the push-forward
-    (:func:`~jaxtrade.models.sunk_cost.market_period`). Returns the series
-    of :func:`~jaxtrade.models.sunk_cost.simulate_path`, plus ``m_next``
-    (the moments at the start of the next period), ``x_star`` and
+    In every row the share of a cell's pool (non-exporters plus entrants)
+    that starts exporting is 1 below the cell that holds
+    kappa* = x* phi^(sigma-1), 0 above it, and between 0 and 1 in it, for the
+    lottery and the grid-point rule alike (both are monotone in kappa). A
+    simulated period therefore needs the cutoff cell of each row (a binary
+    search in ``edges``, common to all rows), the share and entry cost of that
+    one cell (:func:`export_shares`'s formula on the gathered cell), and one
+    dense pass for the sums and the push-forward.
+    """
+
+    upper: jax.Array  # (J,) upper cell edges: row i's cutoff cell jj is the number of j with upper[j] <= kappa*
+    full_paid: jax.Array  # (I, J): entry cost per unit of pool mass when the whole cell switches
+    cells: _Cells | None  # lottery: the cell CDFs (None for the grid-point rule or without entry costs)
+
+
+def _switch_plan(p: SunkCostParams, grid: TypeGrid, lottery: bool) -> _SwitchPlan:
+    """The :class:`_SwitchPlan` of :func:`export_shares` (same shares and costs, cell by cell)."""
+    kap = grid.kappa
+    if not p.entry_costs:  # everyone exports, nothing is paid: every cell is "below the cutoff"
+        return _SwitchPlan(upper=jnp.full(kap.shape, -jnp.inf), full_paid=jnp.zeros_like(grid.mass), cells=None)
+    if not lottery:  # the grid point's decision: cell j switches iff kappa_j <= kappa*, paying kappa_j
+        return _SwitchPlan(upper=kap, full_paid=jnp.broadcast_to(kap, grid.mass.shape), cells=None)
+    c = _cells(p, grid)
+    den = c.G_hi - c.G_lo
+    safe = jnp.where(den > 0.0, den, 1.0)
+    full_paid = jnp.where(den > 0.0, (c.H_hi - c.H_lo) / safe, kap[None, :])
+    upper = jnp.concatenate([0.5 * (kap[1:] + kap[:-1]), jnp.atleast_1d(p.kappa_bar)])  # as in _cells
+    return _SwitchPlan(upper=upper, full_paid=full_paid, cells=c)
+
+
+def _cutoff_cells(p: SunkCostParams, grid: TypeGrid, plan: _SwitchPlan, kstar):
+    """Per row (kstar: (2, I) = x* phi^(sigma-1)): the cutoff cell jj in [0, J], its switching share and cost.
+
+    Cells j < jj switch entirely (share 1, cost ``plan.full_paid``), cell jj
+    partly, cells above not at all; jj = J when kappa* lies above every cell.
+    jj counts the cells whose upper edge is at most kappa* (an unrolled binary
+    search: straight-line code, no loop).
+    """
+    J = grid.kappa.shape[0]
+    jj = jnp.searchsorted(plan.upper, kstar, side="right", method="scan_unrolled")
+    if plan.cells is None:  # grid-point rule (or no entry costs): no partly switching cell
+        return jj, jnp.zeros_like(kstar), jnp.zeros_like(kstar)
+    c = plan.cells
+    jc = jnp.clip(jj, 0, J - 1)
+
+    rows = jnp.arange(kstar.shape[-1])
+
+    def at(a):  # a (I, J) -> the value in each row's cutoff cell, (2, I)
+        return a[rows, jc]
+
+    G_lo, G_hi, H_lo, H_hi = at(c.G_lo), at(c.G_hi), at(c.H_lo), at(c.H_hi)
+    Gk, Hk = _cdf_and_mean(p, c.a, kstar)
+    den = G_hi - G_lo
+    safe = jnp.where(den > 0.0, den, 1.0)
+    below = (grid.kappa[jc] <= kstar).astype(float)
+    share = jnp.where(den > 0.0, (jnp.clip(Gk, G_lo, G_hi) - G_lo) / safe, below)
+    paid = jnp.where(den > 0.0, (jnp.clip(Hk, H_lo, H_hi) - H_lo) / safe, share * grid.kappa[jc])
+    return jj, share, paid
+
+
+#: the per-period float outputs of :func:`simulate_loglinear`'s scan, packed in one vector (name, size)
+_PACKED = (("w_f", 1), ("m", 2), ("M", 2), ("K", 2), ("Y", 2), ("P", 2), ("Pi", 2), ("a_d", 2), ("a_x", 2),
+           ("exports", 2), ("import_share", 2), ("exporters", 2), ("root_residual", 1), ("converged", 1),
+           ("m_next", 2), ("x_star", 2), ("switch_share", 2))  # fmt: skip
+
+
+def _small_linear_weights(nodes, x) -> jax.Array:
+    """:func:`linear_weights` for a scalar ``x`` on a few nodes: the bracket by one compare-and-count, no search loop."""
+    n = nodes.shape[0]
+    k = jnp.clip(jnp.sum(nodes <= x) - 1, 0, n - 2)
+    t = jnp.clip((x - nodes[k]) / (nodes[k + 1] - nodes[k]), 0.0, 1.0)
+    i = jnp.arange(n)
+    return jnp.where(i == k, 1.0 - t, 0.0) + jnp.where(i == k + 1, t, 0.0)
+
+
+def simulate_loglinear(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolicy, state0: SimState, shocks) -> dict:
+    """Simulate along joint states ``shocks`` (T,) with market clearing every period (one ``lax.scan``).
+
+    Per period: the cutoff x* of each country interpolated bilinearly at the
+    current (log m, log m*); the switchers (cell lottery or grid point,
+    :func:`export_shares`) and their entry labour (29); the period
+    equilibrium (balanced trade (31)) from the previous period's wage
+    (:func:`~jaxtrade.models.sunk_cost.equilibrium.warm_period_equilibrium`:
+    three plain Newton steps, the damped Newton loop only if they fall short);
+    the push-forward of section 4.5 (item 3). That is
+    :func:`~jaxtrade.models.sunk_cost.market_period` with
+    :func:`export_shares`, written for speed (one period is a handful of fused
+    kernels, on the CPU and on an accelerator):
+
+    * only the non-exporters mu_d are carried cell by cell; the exporters
+      enter the model only through their moment (40) and mass, which follow
+      m' = (1-delta) (m + sum phi^(sigma-1) s pool) and
+      E' = (1-delta) (E + sum s pool) (s the switching share, pool = mu_d + entrants);
+      likewise M' = (1-delta) (M + sum phi^(sigma-1) entrants);
+    * the switching shares are 1 below each row's cutoff cell and 0 above it
+      (:class:`_SwitchPlan`), so a period evaluates the lottery formulas in
+      one cell per row and makes one pass over the (2, n_phi, n_kappa) histogram;
+    * the period's outputs leave the loop as one packed vector.
+
+    The results equal the cell-by-cell form up to rounding (and the
+    balanced-trade tolerance). Returns the series of
+    :func:`~jaxtrade.models.sunk_cost.simulate_path`, plus ``m_next`` (the
+    moments at the start of the next period), ``x_star`` and
     ``switch_share`` (mass of switchers / pool).
     """
     th = p.sigma - 1.0
-    phith = grid.phi[:, None] ** th
+    phith = grid.phi**th  # (I,)
     zs = productivity_states(p)
-    entrants = p.nu * grid.mass[None]
-    cells = _cells(p, grid)
+    entrants = p.nu * grid.mass  # (I, J)
+    ent_mass = jnp.sum(entrants)
+    ent_moment = jnp.sum(entrants * phith[:, None])
+    plan = _switch_plan(p, grid, policy.lottery)
+    cols = jnp.arange(grid.kappa.shape[0])
+    keep = 1.0 - p.delta
+    ent_rows = jnp.sum(entrants, axis=1)  # (I,)
+    m0, M0 = exporter_moments(state0, phith[:, None])
+    carry0 = (state0.mu_d, jnp.sum(state0.mu_d, axis=2), m0, M0, jnp.sum(state0.mu_x, axis=(1, 2)),
+              jnp.asarray(state0.log_wf, dtype=float))  # fmt: skip
 
-    def step(st, s):
-        m, M = exporter_moments(st, phith)
+    def step(carry, s):
+        mu_d, rows, m, M, E, log_wf = carry  # rows: (2, I) row sums of mu_d
         lm = jnp.log(m)
-        w = bilinear_weights(policy.nodes[0], policy.nodes[1], lm[0], lm[1])  # (G,)
-        xs = policy.x_star[:, s, :] @ w  # (2,)
-        share, paid = export_shares(p, grid, xs, lottery=policy.lottery, cells=cells)
+        wh, wf = _small_linear_weights(policy.nodes[0], lm[0]), _small_linear_weights(policy.nodes[1], lm[1])
+        xs = policy.x_star[:, s, :] @ (wh[:, None] * wf[None, :]).ravel()  # (2,): bilinear, as bilinear_weights
+        kstar = xs[:, None] * phith  # (2, I)
+        jj, f, pp = _cutoff_cells(p, grid, plan, kstar)
+        full = cols < jj[..., None]  # (2, I, J)
+        part = cols == jj[..., None]
+        share = jnp.where(full, 1.0, jnp.where(part, f[..., None], 0.0))
+        pool = mu_d + entrants
+        mu_d_next = keep * (1.0 - share) * pool
+        rows_next = jnp.sum(mu_d_next, axis=2)
+        row = rows + ent_rows - rows_next / keep  # (2, I): switchers per row, sum of share * pool
+        K = jnp.sum(jnp.where(full, plan.full_paid, jnp.where(part, pp[..., None], 0.0)) * pool, axis=(1, 2))
         if p.entry_cost_units != "labor":  # entry labour: kappa units times their own-wage price
             F = evaluate_rules(policy.coef, s, lm[0], lm[1])  # forecasts at the current moments
-            paid = paid * entry_cost_price(p, zs[s], F[0:2], F[4:6], policy.log_p_ref)[:, None, None]
-        new, out = market_period(p, st, s, zs[s], m, M, share, paid, entrants)
-        pool = st.mu_d + entrants
-        out["m_next"] = jnp.sum(new.mu_x * phith, axis=(1, 2))
-        out["x_star"] = xs
-        out["switch_share"] = jnp.sum(share * pool, axis=(1, 2)) / jnp.sum(pool, axis=(1, 2))
-        return new, out
+            K = K * entry_cost_price(p, zs[s], F[0:2], F[4:6], policy.log_p_ref)
+        eq = warm_period_equilibrium(p, zs[s], M, m, K, log_wf)
+        switched = jnp.sum(row, axis=1)
+        m_next = keep * (m + row @ phith)
+        out = {"w_f": eq.w[1:], "m": m, "M": M, "K": K, "Y": eq.Y, "P": eq.P, "Pi": eq.Pi, "a_d": eq.a_d,
+               "a_x": eq.a_x, "exports": eq.exports, "import_share": eq.import_share, "exporters": E,
+               "root_residual": eq.info.residual[None], "converged": eq.info.converged.astype(float)[None],
+               "m_next": m_next, "x_star": xs,
+               "switch_share": switched / (jnp.sum(rows, axis=1) + ent_mass)}  # fmt: skip
+        new = (mu_d_next, rows_next, m_next, keep * (M + ent_moment), keep * (E + switched), jnp.log(eq.w[1]))
+        return new, jnp.concatenate([jnp.reshape(out[k], (n,)) for k, n in _PACKED])
 
-    _, series = jax.lax.scan(step, state0, shocks)
+    _, packed = jax.lax.scan(step, carry0, shocks)
+    cut = np.cumsum([0] + [n for _, n in _PACKED])
+    col = {k: packed[:, cut[i] : cut[i + 1]] for i, (k, _) in enumerate(_PACKED)}
+    w_f = col["w_f"][:, 0]
+    Y = col["Y"]
+    series = {k: col[k] for k in ("m", "M", "K", "Y", "P", "Pi", "a_d", "a_x", "exporters", "m_next", "x_star",
+                                  "switch_share")}  # fmt: skip
+    series.update(state=shocks, z=zs[shocks], w_f=w_f, w=jnp.stack([jnp.ones_like(w_f), w_f], axis=1),
+                  imports=col["exports"][:, ::-1], domestic=p.gamma * Y * (1.0 - col["import_share"]),
+                  converged=col["converged"][:, 0] > 0.5, root_residual=col["root_residual"][:, 0])  # fmt: skip
     return series
 
 
@@ -644,17 +783,21 @@ def forecast_update(p: SunkCostParams, ss: SteadyState, shocks, coef, nodes, x_g
                   roots=simulation_info(series["converged"], series["root_residual"]))  # fmt: skip
 
 
+#: :func:`forecast_update` compiled once per shape and static options (cached across calls of the loop)
+_forecast_update_jit = jax.jit(forecast_update, static_argnames=("burn", "lottery", "symmetric", "tol_v"))
+
+
 @jax.jit
 def initial_rules(p: SunkCostParams, ss: SteadyState) -> jax.Array:
     """Starting rules: the steady-state distribution's period equilibrium in each state, slopes zero."""
-    zs = productivity_states(p)
     one = jnp.ones(2)
-    rows = []
-    for s in range(4):
-        e = period_equilibrium(p, zs[s], ss.M * one, ss.m * one, ss.K * one, throw=False)
-        rows.append(jnp.concatenate([jnp.log(e.a_d / e.w), jnp.log(e.a_x / e.w), jnp.log(e.Y / e.w),
-                                     jnp.log(ss.m) * one]))  # fmt: skip
-    a1 = jnp.stack(rows, axis=1)  # (8, 4)
+
+    def row(z):  # one state's period equilibrium (vmapped over the four states: one compiled solve)
+        e = period_equilibrium(p, z, ss.M * one, ss.m * one, ss.K * one, throw=False)
+        return jnp.concatenate([jnp.log(e.a_d / e.w), jnp.log(e.a_x / e.w), jnp.log(e.Y / e.w),
+                                jnp.log(ss.m) * one])  # fmt: skip
+
+    a1 = jax.vmap(row, out_axes=1)(productivity_states(p))  # (8, 4)
     return jnp.stack([a1, jnp.zeros_like(a1), jnp.zeros_like(a1)], axis=-1)
 
 
@@ -740,12 +883,13 @@ def solve_loglinear(
     nodes = moment_nodes(jnp.log(ss.m), 0.05, options.n_m)
     x_grid = x_grid_default(p, options.n_x, steady_state_cutoff(p, ss))
     shocks = draw_shocks(p, jax.random.PRNGKey(seed), T)
-    run = jax.jit(lambda c, nd, v: forecast_update(p, ss, shocks, c, nd, x_grid, v, burn=burn, lottery=lottery,
-                                                    symmetric=options.symmetric))  # fmt: skip
     lpr = steady_log_p_ref(p, ss)
-    v = jax.jit(lambda c, nd: solve_firms_loglinear(p, c, nd, x_grid, lottery=lottery, log_p_ref=lpr, throw=False).v)(
-        coef, nodes
-    )
+
+    def run(c, nd, v):  # the compiled iteration is cached across calls (p, ss, shocks are arguments)
+        return _forecast_update_jit(p, ss, shocks, c, nd, x_grid, v, burn=burn, lottery=lottery,
+                                    symmetric=options.symmetric)  # fmt: skip
+
+    v = _cold_value(p, coef, nodes, x_grid, lpr)  # the first iteration's value iteration starts cold
     changes: list[float] = []
     change, it, step = np.inf, 0, None
     bar = progress_bar(max_outer, "Krusell-Smith loop (log-linear rules)", unit="iteration", progress=progress)
@@ -771,8 +915,7 @@ def solve_loglinear(
             break
     bar.close()
     assert step is not None  # max_outer >= 1
-    policy = jax.jit(lambda c, nd, v0: solve_firms_loglinear(p, c, nd, x_grid, v0, lottery=lottery, log_p_ref=lpr,
-                                                              throw=False))(coef, nodes, v)  # fmt: skip
+    policy = solve_firms_loglinear(p, coef, nodes, x_grid, v, lottery=lottery, log_p_ref=lpr, throw=False)
     ks = KSResult(coef=coef, r2=step.r2, sst=step.sst, paper_coef=step.paper.coef, paper_r2=step.paper.r2,
                   paper_sst=step.paper.sst, nodes=nodes, coverage=step.coverage, log_m_mean=step.log_m_mean,
                   log_m_std=step.log_m_std, changes=jnp.asarray(changes))  # fmt: skip
