@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxtrade.errors import SolverInfo, combine_info, finish, rules_hold, solver_info
+from jaxtrade.errors import SolverInfo, combine_info, finish, flag_nonfinite, rules_hold, solver_info
 from jaxtrade.models.sunk_cost.aggregate import (
     SimState,
     StochasticSolution,
@@ -207,6 +207,7 @@ def solve_constant(
     info = combine_info(solver_info(iterations, change, tol), ss.info, start, roots, policy.info,
                         params_valid=rules_hold(p, RULES))  # fmt: skip
     sol = StochasticSolution(policy=policy, log_a_d=la_d, log_a_x=la_x, log_Y=lY, steady=ss, info=info)
+    sol = flag_nonfinite(sol, outputs=(sol.log_a_d, sol.log_a_x, sol.log_Y, policy.v_x, policy.gain))  # never converged with NaN
     return finish(sol, throw=throw, what="sunk-cost forecasting-rule loop (state-constant rules)", tol=tol,
                   extra=_last_forecasts)  # fmt: skip
 

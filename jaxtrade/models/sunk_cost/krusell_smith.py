@@ -63,7 +63,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxtrade.errors import SolverInfo, combine_info, finish, rules_hold, solver_info
+from jaxtrade.errors import SolverInfo, combine_info, finish, flag_nonfinite, rules_hold, solver_info
 from jaxtrade.models.sunk_cost.aggregate import (
     SimState,
     StochasticSolution,
@@ -925,5 +925,6 @@ def solve_loglinear(
                         params_valid=rules_hold(p, RULES))  # fmt: skip
     sol = StochasticSolution(policy=policy, log_a_d=F[:, 0:2], log_a_x=F[:, 2:4], log_Y=F[:, 4:6], steady=ss, info=info,
                              rule="loglinear", ks=ks)  # fmt: skip
+    sol = flag_nonfinite(sol, outputs=(sol.log_a_d, sol.log_a_x, sol.log_Y, ks.coef, ks.r2, policy.v))
     return finish(sol, throw=throw, what="sunk-cost Krusell-Smith loop (log-linear rules, Appendix 1)", tol=tol,
                   extra=_last_rules)  # fmt: skip
