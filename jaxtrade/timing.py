@@ -45,6 +45,7 @@ def _on_span(event: str, start_time: float, end_time: float, **kwargs: str | int
     with _lock:
         for clock in _active:
             clock._spans.append((start_time, end_time))
+            clock._events.append(event)
 
 
 monitoring.register_event_time_span_listener(_on_span)
@@ -74,6 +75,7 @@ class Stopwatch:
     total_s: float = 0.0
     compile_s: float = 0.0
     _spans: list[tuple[float, float]] = field(default_factory=list, repr=False)
+    _events: list[str] = field(default_factory=list, repr=False)
     _start: float = field(default=0.0, repr=False)
 
     @property
@@ -81,7 +83,7 @@ class Stopwatch:
         return max(self.total_s - self.compile_s, 0.0)
 
     def __enter__(self) -> Stopwatch:
-        self._spans = []
+        self._spans, self._events = [], []
         with _lock:
             _active.append(self)
         self._start = time.time()
@@ -103,6 +105,19 @@ class Stopwatch:
         total = now - self._start
         compile_s = min(union_length(spans), total)
         return {"total_s": round(total, 3), "compile_s": round(compile_s, 3), "run_s": round(total - compile_s, 3)}
+
+    def stages(self) -> dict[str, float]:
+        """Seconds spent tracing to jaxprs, lowering to XLA and compiling (or reading the persistent cache).
+
+        Each stage is the union of its own intervals; the stages overlap (a
+        trace may lower and compile an inner program), so they need not sum
+        to ``compile_s``.
+        """
+        names = dict(zip(COMPILE_EVENTS, ("trace_s", "lower_s", "xla_compile_s"), strict=True))
+        return {
+            label: round(union_length([s for s, e in zip(self._spans, self._events, strict=True) if e == event]), 3)
+            for event, label in names.items()
+        }
 
     def as_dict(self) -> dict[str, float]:
         """``{"total_s", "compile_s", "run_s"}`` rounded to milliseconds."""

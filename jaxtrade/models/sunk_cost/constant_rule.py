@@ -207,7 +207,9 @@ def solve_constant(
     info = combine_info(solver_info(iterations, change, tol), ss.info, start, roots, policy.info,
                         params_valid=rules_hold(p, RULES))  # fmt: skip
     sol = StochasticSolution(policy=policy, log_a_d=la_d, log_a_x=la_x, log_Y=lY, steady=ss, info=info)
-    sol = flag_nonfinite(sol, outputs=(sol.log_a_d, sol.log_a_x, sol.log_Y, policy.v_x, policy.gain))  # never converged with NaN
+    sol = flag_nonfinite(
+        sol, outputs=(sol.log_a_d, sol.log_a_x, sol.log_Y, policy.v_x, policy.gain)
+    )  # never converged with NaN
     return finish(sol, throw=throw, what="sunk-cost forecasting-rule loop (state-constant rules)", tol=tol,
                   extra=_last_forecasts)  # fmt: skip
 
