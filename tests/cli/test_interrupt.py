@@ -20,9 +20,12 @@ CHILD = textwrap.dedent(
     with interrupt_watchdog(grace_s=1.0, label="jaxtrade test"):
         with atomic_output_dir(out) as tmp:
             (tmp / "report.md").write_text("new, unfinished")
-            print("ready", flush=True)
+            ready = False
             while True:  # code that swallows KeyboardInterrupt, as a native call that never returns would
                 try:
+                    if not ready:
+                        print("ready", flush=True)  # inside the try: the parent's SIGINT may land here
+                        ready = True
                     time.sleep(0.05)
                 except KeyboardInterrupt:
                     pass
@@ -37,13 +40,15 @@ def test_a_swallowed_ctrl_c_still_ends_the_command_with_130(tmp_path):
     (out / "report.md").write_text("previous")
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     env["JAX_PLATFORMS"] = "cpu"
+    # a pytest-xdist worker ignores SIGINT and a child would inherit that: give the child the terminal's default
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=str(REPO_ROOT))  # fmt: skip
+                            text=True, env=env, cwd=str(REPO_ROOT),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
+        _, stderr = proc.communicate(timeout=30)
         waited = time.monotonic() - sent
     finally:
         proc.kill()
