@@ -44,8 +44,7 @@ def _on_span(event: str, start_time: float, end_time: float, **kwargs: str | int
         return
     with _lock:
         for clock in _active:
-            clock._spans.append((start_time, end_time))
-            clock._events.append(event)
+            clock._spans.append((start_time, end_time, event))
 
 
 monitoring.register_event_time_span_listener(_on_span)
@@ -74,8 +73,7 @@ class Stopwatch:
 
     total_s: float = 0.0
     compile_s: float = 0.0
-    _spans: list[tuple[float, float]] = field(default_factory=list, repr=False)
-    _events: list[str] = field(default_factory=list, repr=False)
+    _spans: list[tuple[float, float, str]] = field(default_factory=list, repr=False)  # (start, end, JAX event)
     _start: float = field(default=0.0, repr=False)
 
     @property
@@ -83,7 +81,7 @@ class Stopwatch:
         return max(self.total_s - self.compile_s, 0.0)
 
     def __enter__(self) -> Stopwatch:
-        self._spans, self._events = [], []
+        self._spans = []
         with _lock:
             _active.append(self)
         self._start = time.time()
@@ -93,18 +91,19 @@ class Stopwatch:
         end = time.time()
         with _lock:
             _active.remove(self)
-        self.total_s = end - self._start
-        inside = [(max(s, self._start), min(e, end)) for s, e in self._spans if e > self._start and s < end]
-        self.compile_s = min(union_length(inside), self.total_s)
+        self.total_s, self.compile_s = self._measure(end)
+
+    def _measure(self, end: float) -> tuple[float, float]:
+        """Total and compile seconds from the block's start to ``end`` (spans clipped to that window)."""
+        with _lock:
+            inside = [(max(s, self._start), min(e, end)) for s, e, _ in self._spans if e > self._start and s < end]
+        total = end - self._start
+        return total, min(union_length(inside), total)
 
     def so_far(self) -> dict[str, float]:
         """:meth:`as_dict` of the block up to now, while it is still running."""
-        now = time.time()
-        with _lock:
-            spans = [(max(s, self._start), min(e, now)) for s, e in self._spans if e > self._start and s < now]
-        total = now - self._start
-        compile_s = min(union_length(spans), total)
-        return {"total_s": round(total, 3), "compile_s": round(compile_s, 3), "run_s": round(total - compile_s, 3)}
+        total, compile_s = self._measure(time.time())
+        return _rounded(total, compile_s)
 
     def stages(self) -> dict[str, float]:
         """Seconds spent tracing to jaxprs, lowering to XLA and compiling (or reading the persistent cache).
@@ -115,10 +114,18 @@ class Stopwatch:
         """
         names = dict(zip(COMPILE_EVENTS, ("trace_s", "lower_s", "xla_compile_s"), strict=True))
         return {
-            label: round(union_length([s for s, e in zip(self._spans, self._events, strict=True) if e == event]), 3)
+            label: round(union_length([(s, e) for s, e, ev in self._spans if ev == event]), 3)
             for event, label in names.items()
         }
 
     def as_dict(self) -> dict[str, float]:
         """``{"total_s", "compile_s", "run_s"}`` rounded to milliseconds."""
-        return {"total_s": round(self.total_s, 3), "compile_s": round(self.compile_s, 3), "run_s": round(self.run_s, 3)}
+        return _rounded(self.total_s, self.compile_s)
+
+
+def _rounded(total_s: float, compile_s: float) -> dict[str, float]:
+    return {
+        "total_s": round(total_s, 3),
+        "compile_s": round(compile_s, 3),
+        "run_s": round(max(total_s - compile_s, 0.0), 3),
+    }
