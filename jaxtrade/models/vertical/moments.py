@@ -118,9 +118,14 @@ def unknown_jacobian(
     >>> unknown_jacobian(vertical_params()).shape
     (12,)
     """
+    return _derivatives_and_elasticities(p, hold_entry_fixed, throw)[1 if log else 0]
+
+
+def _derivatives_and_elasticities(p: VerticalParams, hold_entry_fixed: bool, throw: bool):
+    """(d x / d tau, d ln x / d ln tau) of the twelve unknowns from one checked solve (one program for both)."""
     p = rules_checked(p, throw, INPUT_TRADE_RULES)
     sol = _unknown_jacobian(p, bool(hold_entry_fixed))
-    return finish_solve(sol, p, throw=throw, what=INPUT_WHAT, rules=INPUT_TRADE_RULES).value[1 if log else 0]
+    return finish_solve(sol, p, throw=throw, what=INPUT_WHAT, rules=INPUT_TRADE_RULES).value
 
 
 def cutoff_derivatives(
@@ -132,7 +137,10 @@ def cutoff_derivatives(
     keyed by :data:`~jaxtrade.models.vertical.solve.INPUT_TRADE_UNKNOWNS`
     (:func:`lemma_sign_table` shows them beside Lemmas 1-3).
     """
-    d = unknown_jacobian(p, hold_entry_fixed=hold_entry_fixed, log=log, throw=throw)
+    return _by_name(unknown_jacobian(p, hold_entry_fixed=hold_entry_fixed, log=log, throw=throw))
+
+
+def _by_name(d: jax.Array) -> dict:
     return {name: d[..., i] for i, name in enumerate(INPUT_TRADE_UNKNOWNS)}
 
 
@@ -161,8 +169,8 @@ def lemma_sign_table(
     >>> [(r["unknown"], r["numeric_sign"]) for r in rows[:4]], all(r["agrees"] for r in rows)  # Lemma 1
     ([('phi_ii', 1), ('phi_ij', -1), ('phi_jj', -1), ('phi_ji', 1)], True)
     """
-    der = cutoff_derivatives(p, hold_entry_fixed=hold_entry_fixed, throw=throw)
-    ela = cutoff_derivatives(p, hold_entry_fixed=hold_entry_fixed, log=True, throw=throw)
+    d, e = _derivatives_and_elasticities(p, hold_entry_fixed, throw)  # one solve gives both
+    der, ela = _by_name(d), _by_name(e)
     rows = []
     for name, (expected, lemma) in LEMMA_SIGNS.items():
         e = float(ela[name])
