@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import os
 
+import filelock  # noqa: F401  (a dependency: JAX's cache size limit locks the folder with it)
 import jax
 
 _VALID = ("float64", "float32")
@@ -95,8 +96,7 @@ def enable_compilation_cache(path: str | None = None) -> str | None:
     jax.config.update("jax_compilation_cache_dir", folder)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    if _have_filelock():  # JAX's size limit (LRU eviction) locks the folder with filelock
-        jax.config.update("jax_compilation_cache_max_size", CACHE_MAX_BYTES)
+    jax.config.update("jax_compilation_cache_max_size", CACHE_MAX_BYTES)  # LRU eviction, locked with filelock
     _reset_jax_cache_state()
     return folder
 
@@ -105,14 +105,6 @@ def disable_compilation_cache() -> None:
     """Turn JAX's persistent compilation cache off for the rest of this process."""
     jax.config.update("jax_enable_compilation_cache", False)
     _reset_jax_cache_state()
-
-
-def _have_filelock() -> bool:
-    try:
-        import filelock  # noqa: F401
-    except ImportError:  # pragma: no cover - a dependency of jaxtrade
-        return False
-    return True
 
 
 def _reset_jax_cache_state() -> None:
