@@ -45,6 +45,7 @@ from jaxtrade.numerics.ols import GroupFit as GroupFit
 from jaxtrade.numerics.ols import ols_by_group as ols_by_group
 from jaxtrade.numerics.ols import simple_ols as simple_ols
 from jaxtrade.numerics.root import newton_root as newton_root
+from jaxtrade.numerics.root import newton_root_warm as newton_root_warm
 from jaxtrade.numerics.sharding import batch_size as batch_size
 from jaxtrade.numerics.sharding import device_mesh as device_mesh
 from jaxtrade.numerics.sharding import gather as gather
@@ -54,7 +55,7 @@ from jaxtrade.numerics.sharding import sharded_vmap as sharded_vmap
 
 __all__ = [
     "GroupFit", "MarkovChain", "Solution", "batch_size", "device_mesh", "fixed_point", "gather", "grid_size",
-    "log_grid", "log_markup_term", "markup", "markup_term", "newton_root", "ols_by_group", "pad_batch",
+    "log_grid", "log_markup_term", "markup", "markup_term", "newton_root", "newton_root_warm", "ols_by_group", "pad_batch",
     "pareto_cdf", "pareto_cell_masses", "pareto_interval_masses", "pareto_pdf", "pareto_survival", "pareto_quantile_grid", "push_forward", "rouwenhorst",
     "shard_batch", "sharded_vmap", "simple_ols", "solve_small", "stationary_distribution",
     "stationary_distribution_markov", "tauchen", "uniform_grid", "value_iteration", "young_lottery",

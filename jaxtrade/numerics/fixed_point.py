@@ -72,12 +72,14 @@ def _plain_iterations(G, x0, tol, max_iter, damping):
     return x, (it.astype(res.dtype), res)
 
 
-def _anderson_iterations(G, x0, tol, max_iter, damping, memory, regularization):
+def _anderson_iterations(G, x0, tol, max_iter, damping, memory, regularization, max_steps):
     """Type-II Anderson acceleration with fixed memory; returns ``(x, (it, res))``.
 
     The difference buffers ``dX``, ``dG`` (shape ``(memory, n)``) are a ring:
     step ``k`` writes row ``k % memory``. Rows not yet written are zero; the
-    ridge term then gives them zero weight.
+    ridge term then gives them zero weight. From step ``max_steps`` on, every
+    step is the plain damped one (the safeguard for maps on which Anderson
+    stagnates; the loop itself is the same, so this costs nothing).
     """
     n = x0.shape[0]
     dtype = x0.dtype
@@ -95,7 +97,7 @@ def _anderson_iterations(G, x0, tol, max_iter, damping, memory, regularization):
         gamma = solve_small(gram + lam * eye, dG @ g)
         x_aa = x + damping * g - (dX + damping * dG).T @ gamma
         x_plain = x + damping * g
-        x_new = jnp.where(jnp.all(jnp.isfinite(x_aa)), x_aa, x_plain)
+        x_new = jnp.where(jnp.all(jnp.isfinite(x_aa)) & (it < max_steps), x_aa, x_plain)
         g_new = G(x_new)
         slot = it % memory
         dX = dX.at[slot].set(x_new - x)
@@ -189,7 +191,7 @@ def _make_tangent_solve(solver, size, tol, max_iter, restart):
     return tangent_solve
 
 
-def _validate(tol, max_iter, method, anderson_memory, damping, implicit_solver):
+def _validate(tol, max_iter, method, anderson_memory, damping, implicit_solver, anderson_max_steps):
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     if implicit_solver not in _IMPLICIT_SOLVERS:
@@ -202,6 +204,8 @@ def _validate(tol, max_iter, method, anderson_memory, damping, implicit_solver):
         raise ValueError(f"anderson_memory must be >= 1, got {anderson_memory}")
     if not (0.0 < float(damping) <= 1.0):
         raise ValueError(f"damping must satisfy 0 < damping <= 1, got {damping}")
+    if anderson_max_steps is not None and int(anderson_max_steps) < 0:
+        raise ValueError(f"anderson_max_steps must be None or >= 0, got {anderson_max_steps}")
 
 
 def fixed_point(
@@ -214,9 +218,10 @@ def fixed_point(
     method: str = "iterate",
     anderson_memory: int = 5,
     anderson_regularization: float = 1e-10,
+    anderson_max_steps: int | None = None,
     damping: float = 1.0,
     implicit_solver: str = "auto",
-    implicit_tol: float = 1e-12,
+    implicit_tol: float | None = None,
     implicit_max_iter: int = 2_000,
     implicit_restart: int = 20,
     throw: bool = True,
@@ -243,6 +248,12 @@ def fixed_point(
         type-II Anderson acceleration with memory ``anderson_memory``, ridge
         penalty ``anderson_regularization * trace(dG'dG)`` and a fallback to the
         plain damped step when the accelerated step is not finite.
+    anderson_max_steps:
+        With ``method="anderson"``: accelerated steps at most; the remaining
+        ``max_iter - anderson_max_steps`` steps are plain damped iteration, which
+        converges for any contraction (Anderson carries no such guarantee on
+        non-smooth maps such as a Bellman operator with a hard max). ``None``
+        (default): Anderson throughout.
     damping:
         Mixing weight ``beta`` in ``(0, 1]``.
     implicit_solver:
@@ -253,7 +264,10 @@ def fixed_point(
         builds the Jacobian (default for up to 100 unknowns).
     implicit_tol, implicit_max_iter, implicit_restart:
         Relative tolerance, iteration cap (matrix-vector products) and GMRES
-        restart length of the tangent solve.
+        restart length of the tangent solve. ``implicit_tol=None``: 1e-12, or
+        ``100 * eps`` of the dtype where that is larger (1.2e-5 in float32, whose
+        round-off a tighter Krylov tolerance could never meet: the solve would
+        run to ``implicit_max_iter``).
     throw:
         ``True`` (default): a failed solve raises (:func:`jaxtrade.errors.finish`);
         ``False``: the caller reads ``info.converged``.
@@ -274,7 +288,8 @@ def fixed_point(
     >>> round(float(sol.value[0]), 10), bool(sol.info.converged)
     (0.7390851332, True)
     """
-    _validate(tol, max_iter, method, anderson_memory, damping, implicit_solver)
+    _validate(tol, max_iter, method, anderson_memory, damping, implicit_solver, anderson_max_steps)
+    aa_steps = int(max_iter) if anderson_max_steps is None else int(anderson_max_steps)
     float_dtype = jnp.result_type(float)
     x0 = jax.tree_util.tree_map(
         lambda leaf: jnp.asarray(leaf, dtype=jnp.promote_types(jnp.result_type(leaf), float_dtype)), x0
@@ -298,9 +313,11 @@ def fixed_point(
 
         def solve(g, x_init):
             return _anderson_iterations(
-                g, x_init, tol, max_iter, damping, int(anderson_memory), anderson_regularization
+                g, x_init, tol, max_iter, damping, int(anderson_memory), anderson_regularization, aa_steps
             )
 
+    if implicit_tol is None:
+        implicit_tol = max(1e-12, 100.0 * float(jnp.finfo(x0_flat.dtype).eps))
     tangent_solve = _make_tangent_solve(
         implicit_solver, x0_flat.shape[0], implicit_tol, int(implicit_max_iter), int(implicit_restart)
     )

@@ -33,50 +33,89 @@ def _dense_tangent_solve(g: Callable, y: jax.Array) -> jax.Array:
     return solve_small(jac, y)
 
 
-def _newton_iterations(F, x0, tol, max_iter, max_backtracks, armijo):
-    """Damped Newton iterations; returns (x, (iterations, residual, stalled))."""
+def _value_and_jacobian(fn, x, warm):
+    """``fn(x, warm) -> (r, w)``: returns ``r``, ``dr/dx``, ``w`` and ``dw/dx`` from one forward-mode pass.
+
+    The primal values do not depend on the tangent basis, so ``jacfwd``'s vmap
+    computes them once; the residual costs one evaluation with its tangents,
+    not an evaluation plus a separate Jacobian pass.
+    """
+
+    def both(y):
+        r, w = fn(y, warm)
+        return (r, w), (r, w)
+
+    (jac, dw), (r, w) = jax.jacfwd(both, has_aux=True)(x)
+    return r, jac, w, dw
+
+
+def _predict(w, dw, dx):
+    """First-order prediction ``w + dw/dx dx`` of the warm state at ``x + dx`` (leaves of any shape)."""
+    return jax.tree_util.tree_map(lambda a, da: a + jnp.tensordot(da, dx, axes=1).astype(a.dtype), w, dw)
+
+
+def _newton_iterations(fn, x0, warm0, tol, max_iter, max_backtracks, armijo):
+    """Damped Newton iterations on ``fn(x, warm) -> (r, warm')``; returns ``(x, (iterations, residual, stalled), warm)``.
+
+    Each evaluation (the full step and every backtrack) gives the residual and
+    its Jacobian together (:func:`_value_and_jacobian`), so the accepted point's
+    Jacobian is already known for the next step. ``warm`` is the inner solves'
+    state at the accepted point; a trial point's initial guess is its
+    first-order prediction along the step. The residual is evaluated in one
+    place only (the line search's loop body; the evaluation at ``x0`` is that
+    loop's first pass with a zero step), which keeps the compiled program to
+    one copy of ``fn`` and its tangents.
+    """
+    n = x0.shape[0]
+    dtype = x0.dtype
 
     def norm2(r):
         r = jnp.where(jnp.isfinite(r), r, jnp.inf)
         return jnp.sum(r * r)
 
     def cond(state):
-        _, r, it, stalled = state
+        _, r, _, _, _, it, stalled, started = state
         res = jnp.max(jnp.abs(r))
-        return (it < max_iter) & ~(res <= tol) & jnp.all(jnp.isfinite(r)) & ~stalled
+        return ~started | ((it < max_iter) & ~(res <= tol) & jnp.all(jnp.isfinite(r)) & ~stalled)
 
     def body(state):
-        x, r, it, _ = state
-        jac = jax.jacfwd(F)(x)
+        x, r, jac, w, dw, it, _, started = state
+        # under vmap the body also runs for members that have finished (their results are
+        # discarded); they must not hold the line search of the others: at a converged point
+        # round-off can fail the Armijo test and would otherwise backtrack every time
+        active = cond(state)
         step = solve_small(jac, -r)
-        step = jnp.where(jnp.isfinite(step), step, 0.0)
-        f0 = norm2(r)
+        step = jnp.where(jnp.isfinite(step) & started, step, 0.0)
+        f0 = jnp.where(started, norm2(r), jnp.inf)
 
         def ls_cond(ls):
-            t, _, f_new, k = ls
-            return (k < max_backtracks) & ~(f_new <= (1.0 - 2.0 * armijo * t) * f0)
+            t, trial, k = ls
+            armijo_fails = ~(norm2(trial[0]) <= (1.0 - 2.0 * armijo * t) * f0)
+            return (k == 0) | (active & (k <= max_backtracks) & armijo_fails)
 
         def ls_body(ls):
-            t, _, _, k = ls
-            t = 0.5 * t
-            r_new = F(x + t * step)
-            return t, r_new, norm2(r_new), k + 1
+            t, _, k = ls
+            t = jnp.where(k == 0, jnp.ones_like(t), 0.5 * t)
+            return t, _value_and_jacobian(fn, x + t * step, _predict(w, dw, t * step)), k + 1
 
-        r1 = F(x + step)
-        t, r_new, f_new, _ = jax.lax.while_loop(ls_cond, ls_body, (jnp.asarray(1.0, x.dtype), r1, norm2(r1), 0))
+        t, trial, _ = jax.lax.while_loop(ls_cond, ls_body, (jnp.ones((), dtype), (r, jac, w, dw), 0))
         # a line search that cannot reduce ||F|| at all means Newton has stalled
         # (no nearby root): stop instead of spending the remaining iterations
-        stalled = ~(f_new < f0)
-        x_new = jnp.where(stalled, x, x + t * step)
-        r_out = jnp.where(stalled, r, r_new)
-        return x_new, r_out, it + 1, stalled
+        stalled = started & ~(norm2(trial[0]) < f0)
+        keep = (x, r, jac, w, dw)
+        new = (x + t * step, *trial)
+        out = jax.tree_util.tree_map(lambda old, nw: jnp.where(stalled, old, nw), keep, new)
+        return (*out, it + started.astype(it.dtype), stalled, jnp.asarray(True))
 
-    r0 = F(x0)
-    x, r, it, stalled = jax.lax.while_loop(cond, body, (x0, r0, jnp.asarray(0), jnp.asarray(False)))
+    warm0 = jax.tree_util.tree_map(jnp.asarray, warm0)
+    dw0 = jax.tree_util.tree_map(lambda a: jnp.zeros(a.shape + (n,), a.dtype), warm0)
+    zeros = jnp.zeros((n,), dtype)
+    state = (x0, zeros, jnp.eye(n, dtype=dtype), warm0, dw0, jnp.asarray(0), jnp.asarray(False), jnp.asarray(False))
+    x, r, _, w, _, it, stalled, _ = jax.lax.while_loop(cond, body, state)
     res = jnp.max(jnp.abs(r))
     res = jnp.where(jnp.all(jnp.isfinite(r)), res, jnp.inf)
     # aux must be floating for custom_root's JVP rule; cast back outside.
-    return x, (it.astype(res.dtype), res, stalled.astype(res.dtype))
+    return x, (it.astype(res.dtype), res, stalled.astype(res.dtype)), w
 
 
 def newton_root(
@@ -127,15 +166,76 @@ def newton_root(
     ([2.0, 3.0], True)
     """
     x0 = jnp.asarray(x0)
+    sol, _ = _newton_solve(lambda x, a, w: (fn(x, a), w), x0, args, (), tol, max_iter, max_backtracks, armijo)
+    return finish(sol, throw=throw, what="Newton root solve", tol=tol)
+
+
+def newton_root_warm(
+    fn: Callable[[jax.Array, Any, Any], tuple[jax.Array, Any]],
+    x0: jax.Array,
+    warm_start: Any,
+    args: Any = None,
+    *,
+    tol: float = 1e-12,
+    max_iter: int | jax.Array = 100,
+    max_backtracks: int = 20,
+    armijo: float = 1e-4,
+    throw: bool = True,
+) -> tuple[Solution, Any]:
+    """:func:`newton_root` for residuals with inner iterative solves, warm-started across Newton steps.
+
+    ``fn(x, args, warm)`` returns ``(residual, warm_new)``: ``warm`` (a pytree
+    of float arrays, ``warm_start`` at first) is the initial guess of the inner
+    solves (value functions, distributions) and ``warm_new`` their solutions at
+    ``x``. Every trial point starts from the last accepted point's ``warm_new``
+    moved to first order along the step, ``warm_new + d warm_new/dx (x' - x)``
+    (the derivative comes from the forward-mode pass that gives the Jacobian),
+    so the inner solves start close to their solutions, and ever closer as
+    Newton converges. The residual must not depend on ``warm`` beyond the inner
+    solves' tolerances.
+
+    The root's implicit derivative (:func:`jax.lax.custom_root`) evaluates
+    ``fn`` from ``warm_start``, never from a state of the iteration; no
+    derivative flows to ``warm_start`` or to the returned state.
+
+    Returns
+    -------
+    (Solution, warm)
+        The root as in :func:`newton_root` and the inner solves' state at the
+        root (e.g. the initial guess of a final evaluation there).
+
+    Examples
+    --------
+    >>> import math
+    >>> import jax.numpy as jnp
+    >>> from jaxtrade.numerics import fixed_point
+    >>> def fn(x, a, w):  # y(x) solves y = x cos(y) (warm-started at w); find x with y(x) = a
+    ...     y = fixed_point(lambda y, x: x * jnp.cos(y), w, x[0], tol=1e-14, throw=False).value
+    ...     return jnp.atleast_1d(y - a), y
+    >>> sol, y = newton_root_warm(fn, jnp.ones(1), jnp.zeros(()), 0.5)
+    >>> round(float(sol.value[0]), 12) == round(0.5 / math.cos(0.5), 12), bool(sol.info.converged), round(float(y), 12)
+    (True, True, 0.5)
+    """
+    x0 = jnp.asarray(x0)
+    sol, warm = _newton_solve(fn, x0, args, warm_start, tol, max_iter, max_backtracks, armijo)
+    return finish(sol, throw=throw, what="Newton root solve", tol=tol), warm
+
+
+def _newton_solve(fn, x0, args, warm_start, tol, max_iter, max_backtracks, armijo):
+    """The custom_root around :func:`_newton_iterations`; returns ``(Solution, warm)``."""
+    warm_start = jax.lax.stop_gradient(warm_start)
 
     def F(x):
-        return fn(x, args)
+        return fn(x, args, warm_start)[0]
 
-    def solve(f, x_init):
-        return _newton_iterations(f, x_init, tol, max_iter, max_backtracks, armijo)
+    def solve(_f, x_init):
+        x, aux, warm = _newton_iterations(
+            lambda y, w: fn(y, args, w), x_init, warm_start, tol, max_iter, max_backtracks, armijo
+        )
+        return x, (aux, warm)
 
-    x, (it, res, stalled) = jax.lax.custom_root(F, x0, solve, _dense_tangent_solve, has_aux=True)
+    x, ((it, res, stalled), warm) = jax.lax.custom_root(F, x0, solve, _dense_tangent_solve, has_aux=True)
     it = jax.lax.stop_gradient(it).astype(jnp.int32)
     res = jax.lax.stop_gradient(res)
     info = solver_info(it, res, tol, stalled=jax.lax.stop_gradient(stalled) > 0)
-    return finish(Solution(value=x, info=info), throw=throw, what="Newton root solve", tol=tol)
+    return Solution(value=x, info=info), jax.lax.stop_gradient(warm)

@@ -178,6 +178,56 @@ def test_bellman_fixed_point_and_policies():
     np.testing.assert_allclose(np.asarray(choice_probabilities(q, g, sq.v)).sum(-1), 1.0)
 
 
+@pytest.mark.parametrize("smoothing", [0.0, 1e-5, 1e-3])
+def test_bellman_anderson_and_plain_value_iteration_reach_one_fixed_point(smoothing):
+    p = standard_params(smoothing=smoothing, **SMALL)
+    g = make_grids(p)
+    accelerated = solve_bellman(p, g, 0.03)
+    plain = solve_bellman(p, g, 0.03, method="iterate")
+    assert bool(accelerated.info.converged) and bool(plain.info.converged)
+    assert int(accelerated.info.iterations) < int(plain.info.iterations) / 3
+    np.testing.assert_allclose(accelerated.v, plain.v, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(accelerated.prob, plain.prob, rtol=0, atol=1e-8)
+    with pytest.raises(ValueError, match="method"):
+        solve_bellman(p, g, 0.03, method="howard")
+
+
+def test_warm_started_solve_equals_a_cold_evaluation_at_its_root():
+    # the GE root is found with warm-started inner solves; the equilibrium must be the
+    # one a cold Bellman + distribution solve gives at the same A
+    p = standard_params(**SMALL)
+    eq = solve_equilibrium(p)
+    g = make_grids(p)
+    cold = solve_bellman(p, g, eq.A)
+    np.testing.assert_allclose(eq.v, cold.v, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(eq.mu, stationary_mass(g, cold.prob).value, rtol=0, atol=1e-10)
+
+
+def test_float32_solves_with_its_own_tolerances():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, jaxtrade\n"
+        "from jaxtrade.models.multiproduct import standard_params, solve_equilibrium\n"
+        "eq = solve_equilibrium(standard_params(n_z=21, n_products=5))\n"
+        "print(json.dumps({'dtype': str(eq.W.dtype), 'converged': bool(eq.info.converged),"
+        " 'W': float(eq.W), 'N': float(eq.N), 'bellman': int(eq.bellman_info.iterations),"
+        " 'res': max(abs(float(v)) for v in eq.residuals.values())}))\n"
+    )
+    env = dict(os.environ, JAXTRADE_PRECISION="float32")
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["dtype"] == "float32" and out["converged"]
+    assert out["res"] <= 1e-4
+    eq64 = solve_equilibrium(standard_params(**SMALL))
+    assert out["W"] == pytest.approx(float(eq64.W), rel=1e-4)
+    assert out["N"] == pytest.approx(float(eq64.N), rel=1e-4)
+
+
 def test_stationary_distribution_balance():
     p = standard_params(**SMALL)
     g = make_grids(p)

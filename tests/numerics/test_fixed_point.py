@@ -62,6 +62,22 @@ def test_anderson_takes_fewer_iterations():
     np.testing.assert_allclose(anderson.value, plain.value, atol=1e-8)
 
 
+def test_anderson_max_steps_hands_over_to_plain_iteration():
+    A, b = _linear_problem(n=30, contraction=0.97)
+    plain = fixed_point(linear_map, jnp.zeros(30), (A, b), tol=1e-10, method="iterate")
+    none = fixed_point(linear_map, jnp.zeros(30), (A, b), tol=1e-10, method="anderson", anderson_max_steps=0)
+    # no accelerated step at all: the very same iterates as plain iteration
+    assert int(none.info.iterations) == int(plain.info.iterations)
+    np.testing.assert_array_equal(none.value, plain.value)
+    full = fixed_point(linear_map, jnp.zeros(30), (A, b), tol=1e-10, method="anderson")
+    few = fixed_point(linear_map, jnp.zeros(30), (A, b), tol=1e-10, method="anderson", anderson_max_steps=5)
+    assert int(full.info.iterations) < int(few.info.iterations) < int(plain.info.iterations)
+    exact = jnp.linalg.solve(jnp.eye(30) - A, b)
+    for out in (full, few):
+        assert bool(out.info.converged)
+        np.testing.assert_allclose(out.value, exact, atol=1e-8)
+
+
 def test_damping_converges_where_plain_oscillates():
     # f(x) = -1.5 x + 1 is expansive (|slope| > 1); damped iteration with beta = 0.5 converges.
     f = lambda x, a: -1.5 * x + a  # noqa: E731
@@ -201,6 +217,7 @@ def test_no_nan_returned_silently(method):
         (dict(damping=1.5), "damping"),
         (dict(anderson_memory=0), "anderson_memory"),
         (dict(implicit_solver="lu"), "implicit_solver"),
+        (dict(method="anderson", anderson_max_steps=-1), "anderson_max_steps"),
     ],
 )
 def test_bad_options_raise(kwargs, match):

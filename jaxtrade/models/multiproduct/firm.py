@@ -59,6 +59,7 @@ __all__ = [
     "BellmanSolution",
     "solve_bellman",
     "stationary_mass",
+    "initial_mass",
 ]
 
 
@@ -196,7 +197,9 @@ def make_grids(p: MultiproductParams) -> Grids:
     chain = tauchen(p.n_z, p.rho_z, p.sigma_e, 0.0, p.n_std)
     log_z, P = chain.grid, chain.P
     z = jnp.exp(log_z)
-    erg = stationary_distribution_markov(P, tol=1e-15, max_iter=20_000, throw=False).value
+    # 1e-15 in float64; a few ulps of a probability in float32 (which cannot reach 1e-15)
+    erg_tol = max(1e-15, 4.0 * float(jnp.finfo(P.dtype).eps))
+    erg = stationary_distribution_markov(P, tol=erg_tol, max_iter=20_000, throw=False).value
     erg = erg / jnp.sum(erg)
     entrant = entrant_distribution(log_z, erg, p.mu_E)
     omega, mass = product_grid(p)
@@ -298,10 +301,22 @@ class BellmanSolution(eqx.Module):
     info: SolverInfo
 
 
+BELLMAN_ANDERSON_STEPS = 400
+"""Anderson steps of :func:`solve_bellman` at most before plain value iteration takes over (a safeguard)."""
+
+
 def solve_bellman(
-    p: MultiproductParams, g: Grids, A, *, tol: float = 1e-12, max_iter: int = 20_000, v0=None, throw: bool = True
+    p: MultiproductParams,
+    g: Grids,
+    A,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 20_000,
+    v0=None,
+    method: str = "anderson",
+    throw: bool = True,
 ) -> BellmanSolution:
-    """Value-function iteration on eq. (21) at the price scalar ``A``.
+    """Value-function iteration on eq. (21) at the price scalar ``A``, Anderson-accelerated by default.
 
     Parameters
     ----------
@@ -309,6 +324,13 @@ def solve_bellman(
     A : c^(1-eps) D / W (scalar).
     tol, max_iter : convergence when ``max|T v - v| <= tol``.
     v0 : initial guess (default: the no-export, no-cost value profit / (1 - beta)).
+    method : ``"anderson"`` (default): type-II Anderson acceleration of the
+        value iteration (memory 5; :func:`~jaxtrade.numerics.fixed_point.fixed_point`),
+        about 25 steps instead of about 175 at the Standard calibration
+        (beta = 0.95), same fixed point to the tolerance; after
+        ``BELLMAN_ANDERSON_STEPS`` steps without convergence the iteration goes on
+        as plain value iteration, which converges for any contraction.
+        ``"iterate"``: plain value iteration throughout.
     throw : ``True`` raises on failure (:func:`jaxtrade.errors.finish`); ``False``: read ``info``.
 
     Returns
@@ -326,12 +348,17 @@ def solve_bellman(
     """
     if v0 is None:
         v0 = profit_w(p, g, A) / (1.0 - p.beta)
+    if method not in ("anderson", "iterate"):
+        raise ValueError(f"method must be 'anderson' or 'iterate', got {method!r}")
     out = fixed_point(
         bellman_operator,
         jax.lax.stop_gradient(v0),
         (p, g, A),
         tol=tol,
         max_iter=max_iter,
+        method=method,
+        anderson_memory=5,
+        anderson_max_steps=min(BELLMAN_ANDERSON_STEPS, max_iter),
         implicit_solver="gmres",
         throw=False,
     )
@@ -339,7 +366,14 @@ def solve_bellman(
     return finish(sol, throw=throw, what="multiproduct Bellman equation (Heo & Kim 2025, eq. 21)", tol=tol)
 
 
-def stationary_mass(g: Grids, prob, *, tol: float = 1e-13, max_iter: int = 50_000, throw: bool = True) -> Solution:
+def initial_mass(g: Grids, na: int, dtype) -> jax.Array:
+    """Default initial guess of :func:`stationary_mass`: entrants' G over the mean exit rate, all non-exporters."""
+    return jnp.zeros((g.z.shape[0], na), dtype=dtype).at[:, 0].set(g.entrant / (1.0 - jnp.mean(g.survival)))
+
+
+def stationary_mass(
+    g: Grids, prob, *, tol: float = 1e-13, max_iter: int = 50_000, mu0=None, throw: bool = True
+) -> Solution:
     """Stationary distribution of firms per unit mass of entrants, by histogram push-forward.
 
     mu'(z', j) = sum_{z, i} mu(z, i) (1 - E(z)) Pr(j | z, i) P(z, z') + G(z') 1(j = 0):
@@ -347,7 +381,8 @@ def stationary_mass(g: Grids, prob, *, tol: float = 1e-13, max_iter: int = 50_00
     threshold and draw z'; entrants (unit mass, distribution G) start as
     non-exporters (eq. 24). The fixed point is
     :func:`jaxtrade.numerics.distribution.stationary_distribution` with
-    ``transition=prob``, Anderson acceleration and implicit derivatives.
+    ``transition=prob``, Anderson acceleration and implicit derivatives;
+    ``mu0`` is the initial guess (default :func:`initial_mass`; no derivative flows to it).
 
     Returns
     -------
@@ -364,7 +399,8 @@ def stationary_mass(g: Grids, prob, *, tol: float = 1e-13, max_iter: int = 50_00
     1.0
     """
     nz, na = prob.shape[0], prob.shape[1]
-    mu0 = jnp.zeros((nz, na), dtype=prob.dtype).at[:, 0].set(g.entrant / (1.0 - jnp.mean(g.survival)))
+    if mu0 is None:
+        mu0 = initial_mass(g, na, prob.dtype)
     survival = jnp.broadcast_to(g.survival[:, None], (nz, na))
     entrants = jnp.zeros((nz, na), dtype=prob.dtype).at[:, 0].set(g.entrant)
     out = stationary_distribution(

@@ -69,10 +69,10 @@ import numpy as np
 from jax.sharding import PartitionSpec
 
 from jaxtrade.errors import SolverInfo, combine_info, finish, flag_nonfinite, is_traced, rules_hold
-from jaxtrade.models.multiproduct.firm import Grids, make_grids, solve_bellman, stationary_mass
+from jaxtrade.models.multiproduct.firm import Grids, initial_mass, make_grids, profit_w, solve_bellman, stationary_mass
 from jaxtrade.models.multiproduct.params import RULES, MultiproductParams, validate_params
 from jaxtrade.numerics.ces import markup_term
-from jaxtrade.numerics.root import newton_root
+from jaxtrade.numerics.root import newton_root_warm
 from jaxtrade.numerics.sharding import batch_size, device_mesh, gather, pad_batch, shard_batch
 
 __all__ = [
@@ -87,6 +87,7 @@ __all__ = [
     "BATCH_METHODS",
     "RESIDUAL_NAMES",
     "GE_TOL",
+    "TOLERANCES",
 ]
 
 EntryMode = Literal["normalize", "fixed_cost"]
@@ -106,7 +107,33 @@ RESIDUAL_NAMES = (
     "ge_root",
 )
 GE_TOL = 1e-10
-"""Tolerance of the recomputed equilibrium conditions (the first seven of ``RESIDUAL_NAMES``)."""
+"""Tolerance of the recomputed equilibrium conditions (the first seven of ``RESIDUAL_NAMES``), float64."""
+
+TOLERANCES: dict[str, dict[str, float]] = {
+    "float64": {"tol": 1e-12, "tol_v": 1e-12, "tol_mu": 1e-13, "ge_check": GE_TOL},
+    "float32": {"tol": 1e-5, "tol_v": 2e-6, "tol_mu": 2e-7, "ge_check": 1e-4},
+}
+"""Default tolerances by precision (``jaxtrade.config``): the GE root (``tol``, labour-market
+residual), the Bellman equation (``tol_v``, values in wage units), the distribution (``tol_mu``)
+and the recomputed equilibrium conditions (``ge_check``). float32 (machine epsilon 1.2e-7)
+cannot meet the float64 ones; its defaults sit one to two orders of magnitude above the
+round-off of the Standard calibration's residuals (values ~3, masses ~0.2) and give prices
+within about 1e-5 of float64."""
+
+
+def _precision_key(dtype) -> str:
+    return "float64" if jnp.dtype(dtype) == jnp.float64 else "float32"
+
+
+def _resolve_tolerances(tol, tol_v, tol_mu) -> tuple[float, float, float]:
+    """Fill the tolerances left ``None`` with the defaults of the precision in force (``TOLERANCES``)."""
+    d = TOLERANCES[_precision_key(jnp.result_type(float))]
+
+    def pick(name, value):
+        return float(d[name] if value is None else value)
+
+    return pick("tol", tol), pick("tol_v", tol_v), pick("tol_mu", tol_mu)
+
 
 _WHAT = "multiproduct general equilibrium (Heo & Kim 2025, eqs. 21, 24-26)"
 
@@ -168,10 +195,12 @@ def _shares(p):
     return p.alpha_k, alpha_n, p.alpha_m
 
 
-def _inner(p, g: Grids, log_A, tol_v, tol_mu):
+def _inner(p, g: Grids, log_A, tol_v, tol_mu, warm=None):
+    """The firm problem and distribution at A = exp(log_A); ``warm = (v0, mu0)`` starts both solves."""
     A = jnp.exp(log_A)
-    sol = solve_bellman(p, g, A, tol=tol_v, throw=False)
-    dist = stationary_mass(g, sol.prob, tol=tol_mu, throw=False)
+    v0, mu0 = (None, None) if warm is None else warm
+    sol = solve_bellman(p, g, A, tol=tol_v, v0=v0, throw=False)
+    dist = stationary_mass(g, sol.prob, tol=tol_mu, mu0=mu0, throw=False)
     mu_hat = dist.value
     zs = g.z[:, None] ** (p.epsilon - 1.0)
     S_R = jnp.sum(mu_hat * zs * (g.omega_H + g.omega_X)[None, :])
@@ -182,10 +211,17 @@ def _inner(p, g: Grids, log_A, tol_v, tol_mu):
     return A, sol, mu_hat, dist.info, lab, gE_implied
 
 
-def _ge_residual(x, args):
+def _ge_residual(x, args, warm):
+    """The GE equation in log A (module docstring, step 4) and the inner solutions ``(v, mu_hat)``."""
     p, g, mode, tol_v, tol_mu = args
-    _, _, _, _, lab, gE = _inner(p, g, x[0], tol_v, tol_mu)
-    return jnp.atleast_1d(jnp.where(mode, lab + gE - 1.0, gE / p.gamma_E - 1.0))
+    _, sol, mu_hat, _, lab, gE = _inner(p, g, x[0], tol_v, tol_mu, warm)
+    return jnp.atleast_1d(jnp.where(mode, lab + gE - 1.0, gE / p.gamma_E - 1.0)), (sol.v, mu_hat)
+
+
+def _cold_start(p, g: Grids, log_A):
+    """The inner solves' default initial guesses at A = exp(log_A) (see :func:`solve_bellman`, :func:`stationary_mass`)."""
+    v0 = profit_w(p, g, jnp.exp(log_A)) / (1.0 - p.beta)
+    return v0, initial_mass(g, v0.shape[1], v0.dtype)
 
 
 def _initial_log_A(p, g):
@@ -207,11 +243,14 @@ def _initial_log_A(p, g):
 def _solve(p: MultiproductParams, mode, tol: float, tol_v: float, tol_mu: float, max_iter) -> Equilibrium:
     """The GE solve (never raises); ``mode`` a traced bool, True for ``entry="normalize"``."""
     g = make_grids(p)
-    x0 = jnp.atleast_1d(_initial_log_A(p, g))
-    root = newton_root(
-        _ge_residual, jax.lax.stop_gradient(x0), (p, g, mode, tol_v, tol_mu), tol=tol, max_iter=max_iter, throw=False
+    x0 = jax.lax.stop_gradient(jnp.atleast_1d(_initial_log_A(p, g)))
+    # Newton in log A with the Bellman and distribution solves warm-started from the last
+    # iterate's solutions (moved to first order along the step); the final evaluation at
+    # the root starts from the root's own solutions, so it costs about one step of each
+    root, warm = newton_root_warm(
+        _ge_residual, x0, _cold_start(p, g, x0[0]), (p, g, mode, tol_v, tol_mu), tol=tol, max_iter=max_iter, throw=False
     )
-    A, sol, mu_hat, dinfo, lab, gE_implied = _inner(p, g, root.value[0], tol_v, tol_mu)
+    A, sol, mu_hat, dinfo, lab, gE_implied = _inner(p, g, root.value[0], tol_v, tol_mu, warm)
     eps = p.epsilon
     alpha_k, alpha_n, alpha_m = _shares(p)
     # one compilation serves both entry modes
@@ -263,7 +302,8 @@ def _solve(p: MultiproductParams, mode, tol: float, tol_v: float, tol_mu: float,
         "distribution": dinfo.residual,
         "ge_root": root.info.residual,
     }
-    checks_hold = jnp.all(jnp.stack([jnp.abs(residuals[k_]) <= GE_TOL for k_ in RESIDUAL_NAMES[:7]]))
+    ge_check = TOLERANCES[_precision_key(A.dtype)]["ge_check"]
+    checks_hold = jnp.all(jnp.stack([jnp.abs(residuals[k_]) <= ge_check for k_ in RESIDUAL_NAMES[:7]]))
     info = combine_info(root.info, sol.info, dinfo, checks_hold=checks_hold, params_valid=rules_hold(p, RULES))
     eq = Equilibrium(
         W=W,
@@ -322,9 +362,9 @@ def solve_equilibrium(
     p: MultiproductParams,
     *,
     entry: EntryMode = "normalize",
-    tol: float = 1e-12,
-    tol_v: float = 1e-12,
-    tol_mu: float = 1e-13,
+    tol: float | None = None,
+    tol_v: float | None = None,
+    tol_mu: float | None = None,
     max_iter: int = 50,
     throw: bool = True,
 ) -> Equilibrium:
@@ -340,8 +380,11 @@ def solve_equilibrium(
         ``"normalize"``: N_E = 1 and gamma_E solved from free entry (initial
         steady state, Table 3 note); ``"fixed_cost"``: gamma_E = p.gamma_E held
         fixed, N_E endogenous (counterfactuals).
-    tol, tol_v, tol_mu : float
-        Tolerances of the GE root, the Bellman equation and the distribution.
+    tol, tol_v, tol_mu : float, optional
+        Tolerances of the GE root, the Bellman equation and the distribution;
+        ``None`` takes the default of the precision in force (``TOLERANCES``:
+        1e-12, 1e-12, 1e-13 in float64; 1e-5, 2e-6, 2e-7 in float32, where the
+        recomputed equilibrium conditions are checked at 1e-4 instead of ``GE_TOL``).
     max_iter : int
         Newton iterations of the GE root at most.
     throw : bool
@@ -368,6 +411,7 @@ def solve_equilibrium(
     True
     """
     _choice("entry", entry, ENTRY_MODES)
+    tol, tol_v, tol_mu = _resolve_tolerances(tol, tol_v, tol_mu)
     if throw and is_traced(p):
         p = validate_params(p)  # compiled-in checks; concrete parameters were validated when built
     eq = _solve_core(p, entry, tol, tol_v, tol_mu, max_iter)
@@ -452,9 +496,9 @@ def solve_equilibrium_batch(
     *,
     devices=None,
     entry: EntryMode = "normalize",
-    tol: float = 1e-12,
-    tol_v: float = 1e-12,
-    tol_mu: float = 1e-13,
+    tol: float | None = None,
+    tol_v: float | None = None,
+    tol_mu: float | None = None,
     max_iter: int = 50,
     method: BatchMethod = "vmap",
     map_batch_size: int | None = None,
@@ -514,6 +558,7 @@ def solve_equilibrium_batch(
     """
     _choice("entry", entry, ENTRY_MODES)
     _choice("method", method, BATCH_METHODS)
+    tol, tol_v, tol_mu = _resolve_tolerances(tol, tol_v, tol_mu)
     if map_batch_size is not None and (isinstance(map_batch_size, bool) or int(map_batch_size) < 1):
         raise ValueError(f"map_batch_size must be None or an int >= 1, got {map_batch_size!r}")
     if isinstance(params_batch, (list, tuple)):
