@@ -296,6 +296,42 @@ def test_fast_simulation_equals_the_cell_by_cell_push_forward(p20, export_rule, 
     np.testing.assert_array_equal(np.asarray(b["z"]), np.asarray(a["z"]))
 
 
+@pytest.mark.parametrize(
+    "export_rule, change",
+    [("lottery", {}), ("discrete", {}), ("lottery", {"entry_cost_units": "effective_labor"})],
+)
+def test_band_simulation_equals_the_whole_histogram(p20, export_rule, change):
+    # simulate_loglinear carries only a band of cells per row around the cutoff cells (the cutoffs in the policy
+    # bound them); left of it every cell switches each period, right of it none does. The narrowest band that
+    # holds the cutoffs, the whole histogram (band=None), a band too narrow (the lax.cond falls back to the whole
+    # histogram) and the cell-by-cell reference give the same economy, also from a distribution off the steady
+    # state (mass left and right of the band in the first period)
+    p = p20.replace(**change)
+    ss = sc.steady_state(p)
+    lottery = export_rule == "lottery"
+    coef = ks.initial_rules(p, ss).at[:, :, 1].set(0.05).at[:, :, 2].set(-0.02)
+    nodes = ks.moment_nodes(jnp.log(ss.m), 0.05, 3)
+    xg = ks.x_grid_default(p, 400, ks.steady_state_cutoff(p, ss))
+    pol = ks.solve_firms_loglinear(p, coef, nodes, xg, lottery=lottery, log_p_ref=ks.steady_log_p_ref(p, ss))
+    st0 = sc.initial_state(ss)
+    st0 = sc.SimState(mu_x=0.9 * st0.mu_x, mu_d=1.05 * st0.mu_d + 1e-3 * ss.grid.mass, log_wf=jnp.asarray(0.01))
+    shocks = sc.draw_shocks(p, jax.random.PRNGKey(5), 80)
+    plan = ks._switch_plan(p, ss.grid, lottery)
+    J = p.n_kappa
+    width = next(w for w in range(1, J + 1) if bool(ks._band_start(p, ss.grid, plan, pol, w)[1]))
+    lo = np.asarray(ks._band_start(p, ss.grid, plan, pol, width)[0])
+    assert width <= J // 2 and lo.min() == 0 and lo.max() > 0 and (lo + width).min() < J  # cells on both sides
+    ref = _cell_by_cell(p, ss.grid, pol, st0, shocks)
+    sims = {w: ks.simulate_loglinear(p, ss.grid, pol, st0, shocks, band=w) for w in (width, None, width - 1)}
+    assert np.ptp(np.asarray(ref["x_star"])) > 0.0
+    for w, b in sims.items():
+        assert set(b) == set(ref)
+        for k in ("m", "m_next", "M", "K", "exporters", "switch_share", "x_star"):
+            np.testing.assert_allclose(np.asarray(b[k]), np.asarray(ref[k]), rtol=1e-11, atol=1e-15, err_msg=f"{w} {k}")
+        for k in ("w_f", "Y", "P", "Pi", "a_d", "a_x", "imports", "domestic"):
+            np.testing.assert_allclose(np.asarray(b[k]), np.asarray(ref[k]), rtol=1e-10, err_msg=f"{w} {k}")
+
+
 def test_warm_period_equilibrium_is_the_balanced_trade_root(p20):
     from jaxtrade.models.sunk_cost.equilibrium import warm_period_equilibrium
 

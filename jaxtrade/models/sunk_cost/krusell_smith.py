@@ -481,67 +481,76 @@ class _SwitchPlan(eqx.Module):
     In every row the share of a cell's pool (non-exporters plus entrants)
     that starts exporting is 1 below the cell that holds
     kappa* = x* phi^(sigma-1), 0 above it, and between 0 and 1 in it, for the
-    lottery and the grid-point rule alike (both are monotone in kappa). A
-    simulated period therefore needs the cutoff cell of each row (a binary
-    search in ``edges``, common to all rows), the share and entry cost of that
-    one cell (:func:`export_shares`'s formula on the gathered cell), and one
-    dense pass for the sums and the push-forward.
+    lottery and the grid-point rule alike (both are monotone in kappa). So a
+    bound on kappa* bounds the cutoff cell of each row (:func:`_band_start`):
+    cells left of it switch entirely, at the cost ``full_paid`` per unit of
+    pool mass, cells right of it not at all.
     """
 
     upper: jax.Array  # (J,) upper cell edges: row i's cutoff cell jj is the number of j with upper[j] <= kappa*
     full_paid: jax.Array  # (I, J): entry cost per unit of pool mass when the whole cell switches
-    cells: _Cells | None  # lottery: the cell CDFs (None for the grid-point rule or without entry costs)
 
 
 def _switch_plan(p: SunkCostParams, grid: TypeGrid, lottery: bool) -> _SwitchPlan:
     """The :class:`_SwitchPlan` of :func:`export_shares` (same shares and costs, cell by cell)."""
     kap = grid.kappa
     if not p.entry_costs:  # everyone exports, nothing is paid: every cell is "below the cutoff"
-        return _SwitchPlan(upper=jnp.full(kap.shape, -jnp.inf), full_paid=jnp.zeros_like(grid.mass), cells=None)
+        return _SwitchPlan(upper=jnp.full(kap.shape, -jnp.inf), full_paid=jnp.zeros_like(grid.mass))
     if not lottery:  # the grid point's decision: cell j switches iff kappa_j <= kappa*, paying kappa_j
-        return _SwitchPlan(upper=kap, full_paid=jnp.broadcast_to(kap, grid.mass.shape), cells=None)
+        return _SwitchPlan(upper=kap, full_paid=jnp.broadcast_to(kap, grid.mass.shape))
     c = _cells(p, grid)
     den = c.G_hi - c.G_lo
     safe = jnp.where(den > 0.0, den, 1.0)
     full_paid = jnp.where(den > 0.0, (c.H_hi - c.H_lo) / safe, kap[None, :])
     upper = jnp.concatenate([0.5 * (kap[1:] + kap[:-1]), jnp.atleast_1d(p.kappa_bar)])  # as in _cells
-    return _SwitchPlan(upper=upper, full_paid=full_paid, cells=c)
+    return _SwitchPlan(upper=upper, full_paid=full_paid)
 
 
-def _cutoff_cells(p: SunkCostParams, grid: TypeGrid, plan: _SwitchPlan, kstar):
-    """Per row (kstar: (2, I) = x* phi^(sigma-1)): the cutoff cell jj in [0, J], its switching share and cost.
+def _band_cells(p: SunkCostParams, grid: TypeGrid, lottery: bool, idx) -> dict:
+    """The cells ``idx`` (2, I, W) of each row (kappa indices) with what :func:`_band_shares` needs of them."""
+    kap = jnp.take(grid.kappa, idx)
+    if not (p.entry_costs and lottery):
+        return {"kappa": kap}
+    c = _cells(p, grid)
+    out = {k: jnp.take_along_axis(jnp.broadcast_to(getattr(c, k), idx.shape[:1] + c.G_lo.shape), idx, axis=2)
+           for k in ("G_lo", "G_hi", "H_lo", "H_hi")}  # fmt: skip
+    th = p.sigma - 1.0
+    out.update(kappa=kap, a=c.a, log_phi=jnp.log(grid.phi**th / p.kappa_bar), h=p.kappa_bar * c.a / (c.a + 1.0))
+    return out
 
-    Cells j < jj switch entirely (share 1, cost ``plan.full_paid``), cell jj
-    partly, cells above not at all; jj = J when kappa* lies above every cell.
-    jj counts the cells whose upper edge is at most kappa* (an unrolled binary
-    search: straight-line code, no loop).
+
+def _band_shares(p: SunkCostParams, lottery: bool, cells: dict, xs, kstar):
+    """:func:`export_shares` on gathered cells (:func:`_band_cells`) at kappa* = ``kstar`` (2, I): share, paid (2, I, W).
+
+    The same formulas, cell by cell: 1 (and the cell's whole partial mean)
+    below the cell holding kappa*, 0 above it, the lottery's share in it.
+    The CDF and partial mean at kappa* (:func:`_cdf_and_mean`) are taken in
+    logs from the cutoffs ``xs`` (2,) (one ``exp`` per row; ``**`` is several
+    times slower on the CPU).
     """
-    J = grid.kappa.shape[0]
-    jj = jnp.searchsorted(plan.upper, kstar, side="right", method="scan_unrolled")
-    if plan.cells is None:  # grid-point rule (or no entry costs): no partly switching cell
-        return jj, jnp.zeros_like(kstar), jnp.zeros_like(kstar)
-    c = plan.cells
-    jc = jnp.clip(jj, 0, J - 1)
-
-    rows = jnp.arange(kstar.shape[-1])
-
-    def at(a):  # a (I, J) -> the value in each row's cutoff cell, (2, I)
-        return a[rows, jc]
-
-    G_lo, G_hi, H_lo, H_hi = at(c.G_lo), at(c.G_hi), at(c.H_lo), at(c.H_hi)
-    Gk, Hk = _cdf_and_mean(p, c.a, kstar)
+    kap = cells["kappa"]
+    if not p.entry_costs:
+        return jnp.ones_like(kap), jnp.zeros_like(kap)
+    below = (kap <= kstar[..., None]).astype(float)
+    if not lottery:
+        return below, below * kap
+    log_u = jnp.minimum(jnp.log(jnp.maximum(xs, 0.0))[:, None] + cells["log_phi"], 0.0)  # log kappa*/kbar <= 0
+    Gk = jnp.exp(cells["a"] * log_u)
+    Hk = cells["h"] * Gk * jnp.exp(log_u)
+    Gk, Hk = Gk[..., None], Hk[..., None]
+    G_lo, G_hi, H_lo, H_hi = cells["G_lo"], cells["G_hi"], cells["H_lo"], cells["H_hi"]
     den = G_hi - G_lo
     safe = jnp.where(den > 0.0, den, 1.0)
-    below = (grid.kappa[jc] <= kstar).astype(float)
     share = jnp.where(den > 0.0, (jnp.clip(Gk, G_lo, G_hi) - G_lo) / safe, below)
-    paid = jnp.where(den > 0.0, (jnp.clip(Hk, H_lo, H_hi) - H_lo) / safe, share * grid.kappa[jc])
-    return jj, share, paid
+    paid = jnp.where(den > 0.0, (jnp.clip(Hk, H_lo, H_hi) - H_lo) / safe, share * kap)
+    return share, paid
 
 
-#: the per-period float outputs of :func:`simulate_loglinear`'s scan, packed in one vector (name, size)
-_PACKED = (("w_f", 1), ("m", 2), ("M", 2), ("K", 2), ("Y", 2), ("P", 2), ("Pi", 2), ("a_d", 2), ("a_x", 2),
-           ("exports", 2), ("import_share", 2), ("exporters", 2), ("root_residual", 1), ("converged", 1),
-           ("m_next", 2), ("x_star", 2), ("switch_share", 2))  # fmt: skip
+#: the per-period outputs of :func:`simulate_loglinear`'s scan (the distributions' side), packed in one vector
+_PACKED = (("m", 2), ("M", 2), ("K", 2), ("exporters", 2), ("m_next", 2), ("x_star", 2), ("switch_share", 2))
+
+#: Newton steps of the period equilibria of a simulation, all periods at once from one start (:func:`simulate_loglinear`)
+EQ_STEPS = 5
 
 
 def _small_linear_weights(nodes, x) -> jax.Array:
@@ -553,28 +562,134 @@ def _small_linear_weights(nodes, x) -> jax.Array:
     return jnp.where(i == k, 1.0 - t, 0.0) + jnp.where(i == k + 1, t, 0.0)
 
 
-def simulate_loglinear(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolicy, state0: SimState, shocks) -> dict:
-    """Simulate along joint states ``shocks`` (T,) with market clearing every period (one ``lax.scan``).
+def _simulate_band(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolicy, plan: _SwitchPlan, state0: SimState,
+                   shocks, lo, width: int) -> jax.Array:  # fmt: skip
+    """:func:`simulate_loglinear`'s scan carrying cells ``lo .. lo + width - 1`` (lo: (2, I)) of each row of mu_d.
+
+    Every cutoff cell must lie in the band (:func:`_band_start`); ``width`` = J
+    with ``lo`` = 0 is the whole histogram. Returns the packed (T, n) outputs (``_PACKED``).
+    """
+    th = p.sigma - 1.0
+    phith = grid.phi**th  # (I,)
+    zs = productivity_states(p)
+    keep = 1.0 - p.delta
+    entrants = jnp.broadcast_to(p.nu * grid.mass, state0.mu_d.shape)  # (2, I, J)
+    ent_mass = jnp.sum(entrants[0])
+    ent_moment = jnp.sum(entrants[0] * phith[:, None])
+    cols = jnp.arange(grid.kappa.shape[0])
+    slot = jnp.arange(width)
+    idx = lo[..., None] + slot  # (2, I, width): the band's cells
+    below = cols < lo[..., None]  # (2, I, J): cells that switch entirely in every period
+    above = cols >= lo[..., None] + width  # cells that never switch
+
+    def total(a, where):  # (2, I, J) -> (2,): sum over the masked cells
+        return jnp.sum(jnp.where(where, a, 0.0), axis=(1, 2))
+
+    def moment(a, where):
+        return jnp.sum(jnp.where(where, a, 0.0) * phith[:, None], axis=(1, 2))
+
+    full_paid = jnp.broadcast_to(plan.full_paid, entrants.shape)
+    e_band = jnp.take_along_axis(entrants, idx, axis=2)
+    cells = _band_cells(p, grid, policy.lottery, idx)
+    # left of the band: the pool is mu_d + entrants in the first period and the entrants afterwards
+    e_below = (total(entrants, below), moment(entrants, below), total(full_paid * entrants, below))
+    e_above = total(entrants, above)
+    mu0 = state0.mu_d
+    m0, M0 = exporter_moments(state0, phith[:, None])
+    carry0 = (jnp.take_along_axis(mu0, idx, axis=2), total(mu0, below), moment(mu0, below),
+              total(full_paid * mu0, below), total(mu0, above), m0, M0, jnp.sum(state0.mu_x, axis=(1, 2)))  # fmt: skip
+
+    def step(carry, s):
+        b, b_mass, b_moment, b_paid, a_mass, m, M, E = carry  # b: (2, I, width) the band of mu_d
+        lm = jnp.log(m)
+        wh, wf = _small_linear_weights(policy.nodes[0], lm[0]), _small_linear_weights(policy.nodes[1], lm[1])
+        xs = policy.x_star[:, s, :] @ (wh[:, None] * wf[None, :]).ravel()  # (2,): bilinear, as bilinear_weights
+        kstar = xs[:, None] * phith  # (2, I)
+        share, paid = _band_shares(p, policy.lottery, cells, xs, kstar)
+        pool = b + e_band
+        b_next = keep * (1.0 - share) * pool
+        row = jnp.sum(share * pool, axis=2)  # (2, I): the band's switchers per row
+        K = jnp.sum(paid * pool, axis=(1, 2))
+        K = K + b_paid + e_below[2]
+        if p.entry_cost_units != "labor":  # entry labour: kappa units times their own-wage price
+            F = evaluate_rules(policy.coef, s, lm[0], lm[1])  # forecasts at the current moments
+            K = K * entry_cost_price(p, zs[s], F[0:2], F[4:6], policy.log_p_ref)
+        switched = jnp.sum(row, axis=1) + b_mass + e_below[0]
+        m_next = keep * (m + row @ phith + b_moment + e_below[1])
+        non_exporters = jnp.sum(b, axis=(1, 2)) + b_mass + a_mass
+        out = {"m": m, "M": M, "K": K, "exporters": E, "m_next": m_next, "x_star": xs,
+               "switch_share": switched / (non_exporters + ent_mass)}  # fmt: skip
+        zero = jnp.zeros_like(b_mass)
+        new = (b_next, zero, zero, zero, keep * (a_mass + e_above), m_next, keep * (M + ent_moment),
+               keep * (E + switched))  # fmt: skip
+        return new, jnp.concatenate([jnp.reshape(out[k], (n,)) for k, n in _PACKED])
+
+    return jax.lax.scan(step, carry0, shocks)[1]
+
+
+#: default width (cells per row) of the band of the non-exporter histogram that :func:`simulate_loglinear` carries
+SIM_BAND = 8
+
+
+def _band_start(p: SunkCostParams, grid: TypeGrid, plan: _SwitchPlan, policy: LogLinearPolicy, width: int):
+    """First cell ``lo`` (2, I) of each row's band of ``width`` cells, and whether every cutoff cell lies in it.
+
+    The cutoff x* of a period is a convex combination of the grid values
+    ``policy.x_star[c, s, :]`` (bilinear weights, clamped at the edges), so
+    each row's cutoff cell jj (the number of upper cell edges at most
+    kappa*) stays between the cells of min x* and max x*; one cell is added on each
+    side against rounding. Cells left of the band then switch entirely in
+    every period and cells right of it never do.
+    """
+    J = grid.kappa.shape[0]
+    th = p.sigma - 1.0
+    xs = policy.x_star.reshape(2, -1)
+    lo_x, hi_x = jnp.min(xs, axis=1), jnp.max(xs, axis=1)  # (2,)
+    phith = grid.phi**th
+    j_lo = jnp.searchsorted(plan.upper, lo_x[:, None] * phith, side="right")  # (2, I)
+    j_hi = jnp.searchsorted(plan.upper, hi_x[:, None] * phith, side="right")
+    a = jnp.maximum(j_lo - 1, 0)
+    b = jnp.minimum(j_hi + 1, J - 1)  # jj = J (every cell switches) needs the band to reach the last cell
+    lo = jnp.minimum(a, J - width)
+    fits = jnp.all(b <= lo + width - 1) & jnp.all(jnp.isfinite(xs))
+    return lo, fits
+
+
+def simulate_loglinear(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolicy, state0: SimState, shocks, *,
+                       band: int | None = SIM_BAND) -> dict:  # fmt: skip
+    """Simulate along joint states ``shocks`` (T,) with market clearing every period (``lax.scan``, then ``vmap``).
 
     Per period: the cutoff x* of each country interpolated bilinearly at the
     current (log m, log m*); the switchers (cell lottery or grid point,
     :func:`export_shares`) and their entry labour (29); the period
-    equilibrium (balanced trade (31)) from the previous period's wage
-    (:func:`~jaxtrade.models.sunk_cost.equilibrium.warm_period_equilibrium`:
-    three plain Newton steps, the damped Newton loop only if they fall short);
-    the push-forward of section 4.5 (item 3). That is
-    :func:`~jaxtrade.models.sunk_cost.market_period` with
-    :func:`export_shares`, written for speed (one period is a handful of fused
-    kernels, on the CPU and on an accelerator):
+    equilibrium (balanced trade (31)); the push-forward of section 4.5
+    (item 3). That is :func:`~jaxtrade.models.sunk_cost.market_period` with
+    :func:`export_shares`, written for speed (the loop over periods is a
+    couple of dozen small fused kernels on a few thousand numbers, on the CPU
+    and on an accelerator):
 
-    * only the non-exporters mu_d are carried cell by cell; the exporters
-      enter the model only through their moment (40) and mass, which follow
+    * the distributions do not depend on the prices (the cutoffs follow the
+      moments, the entry labour is in kappa units or priced by the
+      forecasts), so the loop carries the distributions only and the
+      market clearing of all periods is solved at once afterwards (vmapped
+      :func:`~jaxtrade.models.sunk_cost.equilibrium.warm_period_equilibrium`,
+      ``EQ_STEPS`` Newton steps from the start's wage, then the damped Newton
+      loop for any period they leave short; same tolerance 1e-12, same flags);
+    * only the non-exporters mu_d are carried; the exporters enter the model
+      only through their moment (40) and mass, which follow
       m' = (1-delta) (m + sum phi^(sigma-1) s pool) and
       E' = (1-delta) (E + sum s pool) (s the switching share, pool = mu_d + entrants);
       likewise M' = (1-delta) (M + sum phi^(sigma-1) entrants);
     * the switching shares are 1 below each row's cutoff cell and 0 above it
-      (:class:`_SwitchPlan`), so a period evaluates the lottery formulas in
-      one cell per row and makes one pass over the (2, n_phi, n_kappa) histogram;
+      (:class:`_SwitchPlan`), and the cutoff cell of a row can only move
+      within a band of a few cells (the cutoffs in the policy bound it,
+      :func:`_band_start`): only the ``band`` cells per row from there are
+      carried, with :func:`export_shares`'s formulas (:func:`_band_shares`). Left of the band every
+      cell switches each period (after the first, its pool is the entrants:
+      constant sums), right of it none does (the mass follows
+      A' = (1-delta) (A + entrants), a sum per country). Where the band does
+      not hold every row's cutoff cells the whole histogram is carried (a
+      ``lax.cond``; ``band=None`` always does);
     * the period's outputs leave the loop as one packed vector.
 
     The results equal the cell-by-cell form up to rounding (and the
@@ -583,59 +698,29 @@ def simulate_loglinear(p: SunkCostParams, grid: TypeGrid, policy: LogLinearPolic
     moments at the start of the next period), ``x_star`` and
     ``switch_share`` (mass of switchers / pool).
     """
-    th = p.sigma - 1.0
-    phith = grid.phi**th  # (I,)
-    zs = productivity_states(p)
-    entrants = p.nu * grid.mass  # (I, J)
-    ent_mass = jnp.sum(entrants)
-    ent_moment = jnp.sum(entrants * phith[:, None])
+    J = grid.kappa.shape[0]
     plan = _switch_plan(p, grid, policy.lottery)
-    cols = jnp.arange(grid.kappa.shape[0])
-    keep = 1.0 - p.delta
-    ent_rows = jnp.sum(entrants, axis=1)  # (I,)
-    m0, M0 = exporter_moments(state0, phith[:, None])
-    carry0 = (state0.mu_d, jnp.sum(state0.mu_d, axis=2), m0, M0, jnp.sum(state0.mu_x, axis=(1, 2)),
-              jnp.asarray(state0.log_wf, dtype=float))  # fmt: skip
-
-    def step(carry, s):
-        mu_d, rows, m, M, E, log_wf = carry  # rows: (2, I) row sums of mu_d
-        lm = jnp.log(m)
-        wh, wf = _small_linear_weights(policy.nodes[0], lm[0]), _small_linear_weights(policy.nodes[1], lm[1])
-        xs = policy.x_star[:, s, :] @ (wh[:, None] * wf[None, :]).ravel()  # (2,): bilinear, as bilinear_weights
-        kstar = xs[:, None] * phith  # (2, I)
-        jj, f, pp = _cutoff_cells(p, grid, plan, kstar)
-        full = cols < jj[..., None]  # (2, I, J)
-        part = cols == jj[..., None]
-        share = jnp.where(full, 1.0, jnp.where(part, f[..., None], 0.0))
-        pool = mu_d + entrants
-        mu_d_next = keep * (1.0 - share) * pool
-        rows_next = jnp.sum(mu_d_next, axis=2)
-        row = rows + ent_rows - rows_next / keep  # (2, I): switchers per row, sum of share * pool
-        K = jnp.sum(jnp.where(full, plan.full_paid, jnp.where(part, pp[..., None], 0.0)) * pool, axis=(1, 2))
-        if p.entry_cost_units != "labor":  # entry labour: kappa units times their own-wage price
-            F = evaluate_rules(policy.coef, s, lm[0], lm[1])  # forecasts at the current moments
-            K = K * entry_cost_price(p, zs[s], F[0:2], F[4:6], policy.log_p_ref)
-        eq = warm_period_equilibrium(p, zs[s], M, m, K, log_wf)
-        switched = jnp.sum(row, axis=1)
-        m_next = keep * (m + row @ phith)
-        out = {"w_f": eq.w[1:], "m": m, "M": M, "K": K, "Y": eq.Y, "P": eq.P, "Pi": eq.Pi, "a_d": eq.a_d,
-               "a_x": eq.a_x, "exports": eq.exports, "import_share": eq.import_share, "exporters": E,
-               "root_residual": eq.info.residual[None], "converged": eq.info.converged.astype(float)[None],
-               "m_next": m_next, "x_star": xs,
-               "switch_share": switched / (jnp.sum(rows, axis=1) + ent_mass)}  # fmt: skip
-        new = (mu_d_next, rows_next, m_next, keep * (M + ent_moment), keep * (E + switched), jnp.log(eq.w[1]))
-        return new, jnp.concatenate([jnp.reshape(out[k], (n,)) for k, n in _PACKED])
-
-    _, packed = jax.lax.scan(step, carry0, shocks)
+    width = J if band is None else max(1, min(int(band), J))
+    if width == J:
+        packed = _simulate_band(p, grid, policy, plan, state0, shocks, jnp.zeros((2, grid.phi.shape[0]), int), J)
+    else:
+        lo, fits = _band_start(p, grid, plan, policy, width)
+        packed = jax.lax.cond(
+            fits,
+            lambda: _simulate_band(p, grid, policy, plan, state0, shocks, lo, width),
+            lambda: _simulate_band(p, grid, policy, plan, state0, shocks, jnp.zeros_like(lo), J),
+        )
     cut = np.cumsum([0] + [n for _, n in _PACKED])
-    col = {k: packed[:, cut[i] : cut[i + 1]] for i, (k, _) in enumerate(_PACKED)}
-    w_f = col["w_f"][:, 0]
-    Y = col["Y"]
-    series = {k: col[k] for k in ("m", "M", "K", "Y", "P", "Pi", "a_d", "a_x", "exporters", "m_next", "x_star",
-                                  "switch_share")}  # fmt: skip
-    series.update(state=shocks, z=zs[shocks], w_f=w_f, w=jnp.stack([jnp.ones_like(w_f), w_f], axis=1),
-                  imports=col["exports"][:, ::-1], domestic=p.gamma * Y * (1.0 - col["import_share"]),
-                  converged=col["converged"][:, 0] > 0.5, root_residual=col["root_residual"][:, 0])  # fmt: skip
+    series = {k: packed[:, cut[i] : cut[i + 1]] for i, (k, _) in enumerate(_PACKED)}
+    # the distributions do not depend on the prices: every period's market clearing at once (vectorised)
+    z = productivity_states(p)[shocks]
+    x0 = jnp.full(shocks.shape, jnp.asarray(state0.log_wf, dtype=float))
+    eq = jax.vmap(lambda *a: warm_period_equilibrium(p, *a, steps=EQ_STEPS))(z, series["M"], series["m"],
+                                                                            series["K"], x0)  # fmt: skip
+    w_f = eq.w[:, 1]
+    series.update(state=shocks, z=z, w_f=w_f, w=eq.w, Y=eq.Y, P=eq.P, Pi=eq.Pi, a_d=eq.a_d, a_x=eq.a_x,
+                  imports=eq.exports[:, ::-1], domestic=p.gamma * eq.Y * (1.0 - eq.import_share),
+                  converged=eq.info.converged, root_residual=eq.info.residual)  # fmt: skip
     return series
 
 
