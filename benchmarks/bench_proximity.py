@@ -9,18 +9,35 @@ proximity + EBP stage (per destination-year dense M, C = M'M by BLAS,
 leave-one-out by downdating) on the same panel, checks that its EBP agrees
 and reports the speed ratio.
 
+``--baseline-ref REF`` times the build of this working tree against the
+``jaxtrade/`` of git ``REF`` (extracted with ``git archive``) on the same
+panel, each build in its own subprocess (its own peak RSS), alternating
+baseline and current for ``--rounds`` rounds so that drift of a shared
+machine shows; every run records the load average, and a digest of all
+outputs (table, phi, C, panel rows, cells, counts) shows whether the two
+codes agree bit for bit. The figures of the result file's previous run are
+kept under ``earlier_runs``.
+
 Usage::
 
     python benchmarks/bench_proximity.py --preset small --dense
     python benchmarks/bench_proximity.py --preset paper [--firms 32000] [--no-regressions]
+    python benchmarks/bench_proximity.py --preset paper --baseline-ref main --rounds 2
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
 import pathlib
+import pickle
 import resource
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 import warnings
 
@@ -30,6 +47,10 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from _machine import machine_info, print_table, write_result  # noqa: E402
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+if __name__ == "__main__" and "--worker" in sys.argv:  # time another jaxtrade: put its root first
+    sys.path.insert(0, sys.argv[sys.argv.index("--worker") + 1])
 
 from jaxtrade.empirics.proximity import (  # noqa: E402
     STAGES,
@@ -88,7 +109,90 @@ def dense_ebp(panel: pd.DataFrame, min_support: int = 5) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
+def output_digest(res) -> str:
+    """SHA-256 of every output of a build: table columns (dtype and values), phi, C, panel rows, cells, counts."""
+    h = hashlib.sha256()
+
+    def frame(df):
+        for col in df.columns:
+            values = df[col].to_numpy()
+            h.update(f"{col}:{df[col].dtype}".encode())
+            h.update("\0".join(map(str, values)).encode() if values.dtype == object else values.tobytes())
+
+    frame(res.table)
+    frame(res.panel_rows)
+    frame(res.cells)
+    for m in (res.phi, res.cooccurrence):
+        h.update(np.asarray(m.indices).tobytes())
+        h.update(np.asarray(m.data).tobytes())
+    h.update(json.dumps(res.counts, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def worker(root: str, panel_path: str) -> None:
+    """Build once from the pickled (panel, inputs) with the jaxtrade under ``root``; print one JSON line."""
+    import jaxtrade
+
+    with open(panel_path, "rb") as fh:
+        panel, inputs = pickle.load(fh)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    res = build_proximity_table(panel, inputs, validate=False, progress=False)
+    seconds = time.perf_counter() - t0
+    out = {"jaxtrade_path": str(pathlib.Path(jaxtrade.__file__).resolve().parent), "build_seconds": round(seconds, 3),
+           "stages": {k: round(v, 3) for k, v in res.timings.items()}, "peak_rss_gib": round(peak_gib(), 3),
+           "load_avg_1m_before": round(load, 2), "load_avg_1m_after": round(os.getloadavg()[0], 2),
+           "counts": res.counts, "digest": output_digest(res)}  # fmt: skip
+    print(json.dumps(out), flush=True)
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def compare_with_baseline(panel, inputs, ref: str, rounds: int) -> dict:
+    """Time the build of git ``ref`` and of this tree on ``panel``, alternating, one subprocess per build."""
+    base_rev, head_rev = _git("rev-parse", ref), _git("rev-parse", "HEAD")
+    dirty = bool(_git("status", "--porcelain", "jaxtrade"))
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = pathlib.Path(tmp) / "baseline.tar"
+        _git("archive", "-o", str(archive), base_rev, "jaxtrade")
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")
+        panel_path = pathlib.Path(tmp) / "panel.pkl"
+        with open(panel_path, "wb") as fh:
+            pickle.dump((panel, inputs), fh, protocol=5)
+        roots = {"baseline": tmp, "current": str(REPO)}
+        for r in range(rounds):
+            for variant in ("baseline", "current") if r % 2 == 0 else ("current", "baseline"):
+                cmd = [sys.executable, __file__, "--worker", roots[variant], str(panel_path)]
+                proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
+                if proc.returncode != 0:
+                    raise RuntimeError(f"{variant} build failed:\n{proc.stderr[-3000:]}")
+                run = {"variant": variant, "round": r, **json.loads(proc.stdout.strip().splitlines()[-1])}
+                run["revision"] = base_rev if variant == "baseline" else head_rev + ("+dirty" if dirty else "")
+                print({k: v for k, v in run.items() if k != "counts"}, flush=True)
+                runs.append(run)
+    best = {v: min((x for x in runs if x["variant"] == v), key=lambda x: x["build_seconds"]) for v in roots}
+    return {
+        "ref": ref,
+        "revision": base_rev,
+        "runs": runs,
+        "identical_outputs": len({x["digest"] for x in runs}) == 1,
+        "best": {
+            v: {"build_seconds": x["build_seconds"], "peak_rss_gib": x["peak_rss_gib"], **x["stages"]}
+            for v, x in best.items()
+        },
+    }
+
+
 def main() -> None:
+    if "--worker" in sys.argv:
+        i = sys.argv.index("--worker")
+        worker(sys.argv[i + 1], sys.argv[i + 2])
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="small", choices=["tiny", "small", "paper"])
     ap.add_argument("--firms", type=int, default=None, help="override the preset's number of firms")
@@ -97,6 +201,8 @@ def main() -> None:
     ap.add_argument("--once", action="store_true", help="skip the second (compiled) build, to save memory")
     ap.add_argument("--name", default=None, help="result file name (default proximity_<preset>)")
     ap.add_argument("--progress", action="store_true", help="show the build stages on a progress bar")
+    ap.add_argument("--baseline-ref", default=None, help="also time the build of this git ref's jaxtrade (see above)")
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of (baseline, current) with --baseline-ref")
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
     overrides = {"n_firms": args.firms} if args.firms else {}
@@ -114,7 +220,11 @@ def main() -> None:
     sp = stage("generate", lambda: generate_panel(cfg))
     panel, _ = stage("validate", lambda sp=sp: validate_panel(sp.panel))
     inputs = sp.inputs
+    sp.panel = None  # the builds use the validated copy
     progress = args.progress or None
+    baseline = None
+    if args.baseline_ref:  # before the in-process build, so that only one build holds memory at a time
+        baseline = compare_with_baseline(panel, inputs, args.baseline_ref, args.rounds)
 
     def build():
         return build_proximity_table(panel, inputs, validate=False, progress=progress)
@@ -153,8 +263,16 @@ def main() -> None:
         print(dense)
     print_table(stages, ["stage", "seconds", "peak_rss_gib"])
     name = args.name or f"proximity_{args.preset}" + (f"_{args.firms}firms" if args.firms else "")
+    earlier = []
+    previous = pathlib.Path(__file__).resolve().parent / "results" / f"{name}.json"
+    if previous.exists():  # keep the figures of the runs before this one
+        with open(previous) as fh:
+            old = json.load(fh)
+        earlier = old.pop("earlier_runs", [])
+        earlier.append({k: old[k] for k in ("machine", "counts", "stages", "options", "baseline") if k in old})
     path = write_result(name, {"config": cfg.__dict__, "counts": counts, "stages": stages, "dense": dense,
-                               "options": ProximityOptions().__dict__})  # fmt: skip
+                               "options": ProximityOptions().__dict__, "baseline": baseline,
+                               "earlier_runs": earlier})  # fmt: skip
     print("written", path, machine_info()["backend"])
 
 

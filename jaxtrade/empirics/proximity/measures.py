@@ -17,8 +17,11 @@ from jax.experimental import sparse
 from jaxtrade.empirics.literals import RcaThreshold, check_literal
 
 __all__ = [
+    "basket_chunk",
     "basket_kernel",
+    "bcoo_from_keys",
     "cooccurrence",
+    "cooccurrence_keys",
     "hs_integer",
     "hs_similarity",
     "hs_similarity_int",
@@ -26,6 +29,7 @@ __all__ = [
     "pair_proximity",
     "presence",
     "proximity_matrix",
+    "proximity_values",
     "rca_market",
 ]
 
@@ -77,26 +81,74 @@ def presence(rca, threshold: RcaThreshold = "gt"):
     return np.asarray(rca) > 1.0 if threshold == "gt" else np.asarray(rca) >= 1.0
 
 
+def _grouped_order(group: np.ndarray) -> np.ndarray | None:
+    """None when equal values of ``group`` are already contiguous, else a stable order that makes them so."""
+    n = len(group)
+    if n == 0:
+        return None
+    runs = 1 + int(np.count_nonzero(group[1:] != group[:-1]))
+    distinct = int(np.count_nonzero(np.bincount(group - group.min())))
+    return None if runs == distinct else np.argsort(group, kind="stable")
+
+
+def cooccurrence_keys(group, cell_product, n_products: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys ``(cell * P + i) * P + j`` of the nonzero ``C = M'M`` and their counts ``C_ij,dt``.
+
+    ``group`` (n,) int >= 0 codes the presence rows' firm-cell (a firm in
+    one destination-year), ``cell_product`` (n,) int the row's
+    ``cell * P + product``; every (group, product) appears once. ``C_ij,dt =
+    #{f : m_fi = m_fj = 1}`` counts the firm-cells holding both ``i`` and
+    ``j``: the outer products ``m_f m_f'`` of the groups, laid out for all
+    groups of one size at a time (a 3-D broadcast, no per-row division),
+    then sorted and counted. Integer work only; counts are exact.
+    """
+    group = np.asarray(group, dtype=np.int64)
+    cp = np.asarray(cell_product, dtype=np.int64)
+    order = _grouped_order(group)
+    if order is not None:
+        group, cp = group[order], cp[order]
+    P = int(n_products)
+    n = len(group)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.append(starts, n))
+    prod = cp % P
+    keys = np.empty(int(np.sum(sizes * sizes)), dtype=np.int64)
+    at = 0
+    for k in np.unique(sizes):  # one pass per distinct group size (at most about sqrt(2 n) of them)
+        rows = starts[sizes == k][:, None] + np.arange(k)
+        block = (cp[rows] * P)[:, :, None] + prod[rows][:, None, :]
+        keys[at : at + block.size] = block.ravel()
+        at += block.size
+    keys.sort()
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+    counts = np.diff(np.append(first, len(keys))).astype(np.float64)
+    return keys[first], counts
+
+
+def bcoo_from_keys(data, keys: np.ndarray, n_cells: int, n_products: int) -> sparse.BCOO:
+    """The (cells, P, P) BCOO with entries ``data`` at the sorted unique keys ``(cell * P + i) * P + j``."""
+    P = int(n_products)
+    cell_i, j = np.divmod(keys, P)
+    cell, i = np.divmod(cell_i, P)
+    idx = np.stack([cell, i, j], axis=1).astype(np.int32)
+    return sparse.BCOO(
+        (jnp.asarray(data, dtype=jnp.float64), jnp.asarray(idx)), shape=(n_cells, P, P), indices_sorted=True,
+        unique_indices=True,
+    )  # fmt: skip
+
+
 def cooccurrence(firm_cell, cell, product, n_cells: int, n_products: int) -> sparse.BCOO:
     """Co-export counts ``C = M'M`` of each destination-year as a (cells, P, P) BCOO.
 
     ``M`` is the sparse firm x product presence matrix of a cell (rows given by
     ``firm_cell``, ``cell`` and ``product`` for the present pairs only):
-    ``C_ij,dt = #{f : m_fi = m_fj = 1}``. The outer products ``m_f m_f'`` are
-    laid out as BCOO entries and summed with ``bcoo_sum_duplicates``.
+    ``C_ij,dt = #{f : m_fi = m_fj = 1}``, the sum of the firms' outer
+    products ``m_f m_f'`` (:func:`cooccurrence_keys`). Indices are sorted
+    and unique (what ``bcoo_sum_duplicates`` of the outer products gives).
     """
-    firm_cell = np.asarray(firm_cell)
-    order = np.argsort(firm_cell, kind="stable")
-    fc, c, p = firm_cell[order], np.asarray(cell)[order], np.asarray(product)[order]
-    _, start, count = np.unique(fc, return_index=True, return_counts=True)
-    n_pairs = count * count
-    g = np.repeat(np.arange(len(count)), n_pairs)
-    pos = np.arange(n_pairs.sum()) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
-    a = start[g] + pos // count[g]
-    b = start[g] + pos % count[g]
-    idx = np.stack([c[a], p[a], p[b]], axis=1).astype(np.int32)
-    M = sparse.BCOO((jnp.ones(len(idx), dtype=jnp.float64), jnp.asarray(idx)), shape=(n_cells, n_products, n_products))
-    return sparse.bcoo_sum_duplicates(M)
+    cp = np.asarray(cell, dtype=np.int64) * int(n_products) + np.asarray(product, dtype=np.int64)
+    keys, counts = cooccurrence_keys(firm_cell, cp, n_products)
+    return bcoo_from_keys(counts, keys, n_cells, n_products)
 
 
 def proximity_matrix(C: sparse.BCOO, presence_count, support_count, min_support: int = 5) -> sparse.BCOO:
@@ -108,11 +160,25 @@ def proximity_matrix(C: sparse.BCOO, presence_count, support_count, min_support:
     (its row and column are 0, its diagonal 0); the diagonal is 1 for
     supported products. Returns a BCOO with the pattern of ``C``.
     """
-    u = jnp.asarray(presence_count, dtype=jnp.float64)
-    s = jnp.asarray(support_count, dtype=jnp.float64)
-    c, i, j = C.indices[:, 0], C.indices[:, 1], C.indices[:, 2]
-    phi = pair_proximity(C.data, u[c, i], u[c, j], s[c, i], s[c, j], i == j, min_support)
+    idx = np.asarray(C.indices, dtype=np.int64)
+    P = C.shape[1]
+    phi = proximity_values(
+        C.data, (idx[:, 0] * P + idx[:, 1]) * P + idx[:, 2], np.asarray(presence_count, dtype=np.float64).ravel(),
+        np.asarray(support_count, dtype=np.float64).ravel(), P, min_support,
+    )  # fmt: skip
     return sparse.BCOO((phi, C.indices), shape=C.shape, indices_sorted=True, unique_indices=True)
+
+
+def proximity_values(c_vals, keys: np.ndarray, u_flat: np.ndarray, s_flat: np.ndarray, n_products: int, min_support):
+    """phi of eq. (2) at the keys ``(cell * P + i) * P + j`` of C (values ``c_vals``); ``u``, ``s`` flat by ``cell * P + i``.
+
+    The gathers are integer NumPy indexing, eq. (2) itself one jit-compiled
+    call of :func:`pair_proximity` (the function the basket kernel uses).
+    """
+    P = int(n_products)
+    row, j = np.divmod(keys, P)  # row = cell * P + i
+    col = row - row % P + j  # cell * P + j
+    return _pair_proximity_jit(c_vals, u_flat[row], u_flat[col], s_flat[row], s_flat[col], row == col, min_support)
 
 
 def pair_proximity(c_ij, u_i, u_j, s_i, s_j, diagonal, min_support):
@@ -121,6 +187,9 @@ def pair_proximity(c_ij, u_i, u_j, s_i, s_j, diagonal, min_support):
     supported = (s_i >= min_support) & (s_j >= min_support)
     off = jnp.where(denom > 0, c_ij / jnp.where(denom > 0, denom, 1.0), 0.0)
     return jnp.where(supported, jnp.where(diagonal, 1.0, off), 0.0)
+
+
+_pair_proximity_jit = jax.jit(pair_proximity)
 
 
 def hs_similarity(code_a, code_b, curvature: float = 5.0, digits: int = 4):
@@ -175,6 +244,21 @@ def io_cosine(inputs) -> jnp.ndarray:
     return unit @ unit.T
 
 
+def _pair_sums(c_ip, u_i, u_p, s_i, s_p, m_fi, m_fp, a_fi, a_fp, weight, hs_ip, io_ip, min_support):
+    """The seven per-pair columns summed over a basket (see :func:`basket_kernel`)."""
+    diag = jnp.zeros_like(c_ip, dtype=bool)
+    phi_full = pair_proximity(c_ip, u_i, u_p, s_i, s_p, diag, min_support)
+    phi_loo = pair_proximity(c_ip - m_fi * m_fp, u_i - m_fi, u_p - m_fp, s_i - a_fi, s_p - a_fp, diag, min_support)
+    ones = jnp.ones_like(c_ip)
+    return jnp.stack([ones, phi_loo, weight * phi_loo, phi_full, hs_ip, io_ip, weight * phi_full], axis=1)
+
+
+def _lookup(c_keys, c_vals, key):
+    """``C`` at ``key`` (0 where the key is not among the sorted ``c_keys``)."""
+    pos = jnp.clip(jnp.searchsorted(c_keys, key), 0, c_keys.shape[0] - 1)
+    return jnp.where(c_keys[pos] == key, c_vals[pos], 0.0)
+
+
 @functools.partial(jax.jit, static_argnames=("n_candidates",))
 def basket_kernel(
     c_keys, c_vals, key_ip, u_i, u_p, s_i, s_p, m_fi, m_fp, a_fi, a_fp, weight, hs_ip, io_ip, cand,
@@ -187,12 +271,45 @@ def basket_kernel(
     indicator). Returns per candidate: number of basket products, sum of
     phi^(-f), share-weighted sum of phi^(-f), sum of full-sample phi, sum of
     H, sum of IO cosine, share-weighted sum of full phi. Padding rows carry ``cand = n_candidates`` and are dropped.
+    :func:`basket_chunk` is the same computation with the pairs laid out and gathered inside the kernel.
     """
-    pos = jnp.clip(jnp.searchsorted(c_keys, key_ip), 0, c_keys.shape[0] - 1)
-    c_ip = jnp.where(c_keys[pos] == key_ip, c_vals[pos], 0.0)
-    diag = jnp.zeros_like(c_ip, dtype=bool)
-    phi_full = pair_proximity(c_ip, u_i, u_p, s_i, s_p, diag, min_support)
-    phi_loo = pair_proximity(c_ip - m_fi * m_fp, u_i - m_fi, u_p - m_fp, s_i - a_fi, s_p - a_fp, diag, min_support)
-    ones = jnp.ones_like(c_ip)
-    cols = jnp.stack([ones, phi_loo, weight * phi_loo, phi_full, hs_ip, io_ip, weight * phi_full], axis=1)
+    c_ip = _lookup(c_keys, c_vals, key_ip)
+    cols = _pair_sums(c_ip, u_i, u_p, s_i, s_p, m_fi, m_fp, a_fi, a_fp, weight, hs_ip, io_ip, min_support)
     return jax.ops.segment_sum(cols, cand, num_segments=n_candidates + 1)[:n_candidates]
+
+
+@functools.partial(jax.jit, static_argnames=("capacity", "hs_curvature", "hs_digits"))
+def basket_chunk(
+    start, count, cell, prod, row_product, row_m, row_a, row_weight, u, s, hs, io, c_keys, c_vals, min_support,
+    *, capacity, hs_curvature, hs_digits,
+):  # fmt: skip
+    """Basket sums (columns of :func:`basket_kernel`) for a chunk of candidates (f, p, d, t), EBP of eq. (3) and kin.
+
+    Candidate ``k`` of the chunk (arrays of length ``capacity``, padded with
+    ``count = 0``) is product ``prod[k]`` in cell ``cell[k]`` with basket
+    ``S_fdt`` = rows ``start[k] ... start[k] + count[k] - 1`` of the
+    per-row arrays (panel rows grouped by (f, d, t): product code, presence
+    m, the support indicator a and the export share). The ``capacity``
+    (candidate, basket product) pairs are laid out here (pair ``j`` belongs
+    to the candidate whose cumulative count first exceeds ``j``), each
+    looks up ``C_ip`` in the sorted keys ``(cell * P + i) * P + p``, the
+    counts ``u``, ``s`` (flat by ``cell * P + product``), the HS codes
+    ``hs`` and the IO cosine ``io``; pairs past the chunk's total are
+    dropped. One compilation serves every chunk of a build.
+    """
+    P = hs.shape[0]
+    end = jnp.cumsum(count)
+    j = jnp.arange(capacity, dtype=end.dtype)
+    # k = #{candidates whose pairs end at or before j}: a histogram of the ends and its running sum
+    k = jnp.cumsum(jnp.zeros(capacity + 1, dtype=end.dtype).at[end].add(1))[:capacity]  # capacity for padding
+    kc = jnp.minimum(k, capacity - 1)
+    r = jnp.clip(start[kc] + j - (end[kc] - count[kc]), 0, row_product.shape[0] - 1)
+    i, c, p = row_product[r], cell[kc], prod[kc]
+    ci, cp = c * P + i, c * P + p
+    c_ip = _lookup(c_keys, c_vals, ci * P + p)
+    zeros = jnp.zeros_like(c_ip)
+    hs_ip = hs_similarity_int(hs[i], hs[p], hs_curvature, hs_digits)
+    cols = _pair_sums(
+        c_ip, u[ci], u[cp], s[ci], s[cp], row_m[r], zeros, row_a[r], zeros, row_weight[r], hs_ip, io[i, p], min_support
+    )
+    return jax.ops.segment_sum(cols, k, num_segments=capacity + 1, indices_are_sorted=True)[:capacity]

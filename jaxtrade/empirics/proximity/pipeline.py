@@ -74,7 +74,8 @@ class ProximityOptions:
     leave_one_out : exclude the firm's own rows from the counts of its phi (section 2.2).
     hs_digits : digit level of HSP (None: the panel's HS digit length).
     hs_curvature : n of HSP (footnote 9: 5).
-    chunk_size : rows (candidate x basket product) per jit call of the basket kernel.
+    chunk_size : most (candidate, basket product) pairs per jit call of the basket kernel (the default,
+        2**16, keeps a call's arrays in the CPU caches; larger chunks ran slower on a 2-core CPU).
 
     Every option is checked on construction: a ``ValueError`` names the
     option and its rule (``min_support`` an integer >= 0, ``hs_digits``
@@ -88,7 +89,7 @@ class ProximityOptions:
     leave_one_out: bool = True
     hs_digits: int | None = None
     hs_curvature: float = 5.0
-    chunk_size: int = 2**21
+    chunk_size: int = 2**16
 
     def __post_init__(self):
         check_literal("rca_threshold", self.rca_threshold, RcaThreshold)
@@ -322,41 +323,34 @@ def rca_presence(index: PanelIndex, options: ProximityOptions) -> Presence:
 
 
 def cell_proximity(index: PanelIndex, presence: Presence, options: ProximityOptions) -> CellProximity:
-    """Stage ``phi``: ``C = M'M`` (:func:`~.measures.cooccurrence`) and phi (eq. 2) per destination-year.
+    """Stage ``phi``: ``C = M'M`` (:func:`~.measures.cooccurrence_keys`) and phi (eq. 2) per destination-year.
 
     ``phi_ij = min{P(i|j), P(j|i)} = C_ij / max(u_i, u_j)`` with the support
-    rule (:func:`~.measures.proximity_matrix`); also the sorted keys
+    rule (:func:`~.measures.proximity_values`); also the sorted keys
     ``(cell, i, j)`` of C for the basket lookups and the row sums of phi
-    (the denominator of the normalised EBP).
+    (the denominator of the normalised EBP). C and phi are (cells, P, P)
+    BCOO matrices with sorted unique indices.
     """
     P, m = index.P, presence.m
-    C = measures.cooccurrence(index.fc[m], index.cell[m], index.product[m], index.n_cells, P)
-    u = presence.u.reshape(index.n_cells, P)
-    phi = measures.proximity_matrix(C, u, presence.s.reshape(index.n_cells, P), options.min_support)
-    ci = np.asarray(C.indices, dtype=np.int64)
-    c_keys = jnp.asarray((ci[:, 0] * P + ci[:, 1]) * P + ci[:, 2])
-    rowsum = np.bincount(ci[:, 0] * P + ci[:, 2], weights=np.asarray(phi.data), minlength=index.n_cells * P)
-    return CellProximity(C=C, phi=phi, c_keys=c_keys, c_vals=C.data, rowsum=rowsum)
+    keys, counts = measures.cooccurrence_keys(index.fc[m], index.pc_key[m], P)
+    phi_vals = measures.proximity_values(counts, keys, presence.u, presence.s, P, options.min_support)
+    C = measures.bcoo_from_keys(counts, keys, index.n_cells, P)
+    phi = sparse.BCOO((phi_vals, C.indices), shape=C.shape, indices_sorted=True, unique_indices=True)
+    rowsum = np.bincount(keys // (P * P) * P + keys % P, weights=np.asarray(phi_vals), minlength=index.n_cells * P)
+    return CellProximity(C=C, phi=phi, c_keys=jnp.asarray(keys), c_vals=C.data, rowsum=rowsum)
 
 
-def _ragged_offsets(counts: np.ndarray):
-    """(group, position) for every item of groups with the given sizes."""
-    g = np.repeat(np.arange(len(counts)), counts)
-    pos = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return g, pos
+def _previous_year(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Code of year t - 1 for each year code, and whether t - 1 is in the panel (``years`` sorted, unique)."""
+    prev = np.maximum(np.arange(len(years)) - 1, 0)
+    return prev, (np.arange(len(years)) > 0) & (years[prev] + 1 == years)
 
 
-def _isin_sorted(keys: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
-    pos = np.searchsorted(sorted_ref, keys)
-    pos = np.minimum(pos, len(sorted_ref) - 1)
-    return sorted_ref[pos] == keys
-
-
-def _next_year(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Code of year t + 1 for each year code, and whether t + 1 is in the panel."""
-    T = len(years)
-    nxt = np.searchsorted(years, years + 1)
-    return nxt, (nxt < T) & (years[np.minimum(nxt, T - 1)] == years + 1)
+def _lookup_sorted(sorted_ref: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each key in the sorted unique ``sorted_ref`` and whether it is there."""
+    pos = np.minimum(np.searchsorted(sorted_ref, keys), max(len(sorted_ref) - 1, 0))
+    found = sorted_ref[pos] == keys if len(sorted_ref) else np.zeros(len(keys), dtype=bool)
+    return pos, found
 
 
 def candidate_sets(index: PanelIndex) -> Candidates:
@@ -369,40 +363,56 @@ def candidate_sets(index: PanelIndex) -> Candidates:
     (the panel's last year, or a year before a gap): those candidates keep
     their measures, so next year's introductions can be predicted, and the
     regressions of :mod:`.tables` leave them out. Candidates come grouped by
-    (f, d, t) in the order of the panel's (firm, cell) keys.
+    (f, d, t) in the order of the panel's (firm, cell) keys, products
+    ascending within a group.
+
+    Every (f, d, t) group (a (firm, cell) key) gets one *slot* per product
+    of ``S_ft``, in product order, so the slots are already in the output
+    order (no sort). Each panel row (f, p, d, t) marks its own slot
+    (``p in S_fdt``: not a candidate) and, when t - 1 is a year of the
+    panel, the slot of (f, p, d, t - 1) if there is one (p introduced to d
+    at t): both are integer lookups on sorted keys, one per panel row.
     """
-    P, D, T = index.P, index.D, index.T
+    P, T, n_cells = index.P, index.T, index.n_cells
     years = index.years.to_numpy()
-    panel_key_sorted = np.sort(((index.firm * T + index.year) * D + index.dest) * P + index.product)
     ft = index.firm * T + index.year
-    sft = np.unique(ft * P + index.product)
-    dft = np.unique(ft * D + index.dest)
-    ft_s, cnt_s = np.unique(sft // P, return_counts=True)
-    ft_d, cnt_d = np.unique(dft // D, return_counts=True)
-    assert np.array_equal(ft_s, ft_d)
-    next_year, has_next = _next_year(years)
-    n_pairs = cnt_s * cnt_d
-    g, pos = _ragged_offsets(n_pairs)
-    start_s = np.cumsum(cnt_s) - cnt_s
-    start_d = np.cumsum(cnt_d) - cnt_d
-    prod = sft[start_s[g] + pos % cnt_s[g]] % P
-    dest = dft[start_d[g] + pos // cnt_s[g]] % D
-    cand_ft = ft_s[g]
-    del g, pos
-    firm, year = cand_ft // T, cand_ft % T
-    exported = _isin_sorted(((cand_ft * D + dest) * P) + prod, panel_key_sorted)
-    n_checked = len(exported)
-    firm, year, dest, prod = (x[~exported] for x in (firm, year, dest, prod))
-    observed = has_next[year]
-    key_next = (((firm * T + np.minimum(next_year[year], T - 1)) * D + dest) * P) + prod
-    introduction = np.where(observed, _isin_sorted(key_next, panel_key_sorted), np.nan)
-    cell = dest * T + year
-    fc = np.searchsorted(index.fc_uniq, firm * index.n_cells + cell)
-    order = np.argsort(fc, kind="stable")
+    sft, row_s = np.unique(ft * P + index.product, return_inverse=True)  # S_ft, sorted; each row's place in it
+    ft_s, s_start = np.unique(sft // P, return_index=True)
+    # the (f, d, t) groups: the panel's (firm, cell) keys, sorted by (firm, destination, year)
+    g_firm, g_cell = np.divmod(index.fc_uniq, n_cells)
+    g_dest, g_year = np.divmod(g_cell, T)
+    g_start = s_start[np.searchsorted(ft_s, g_firm * T + g_year)]  # first product of S_ft in sft
+    g_slots = np.diff(np.append(s_start, len(sft)))[np.searchsorted(ft_s, g_firm * T + g_year)]  # |S_ft|
+    g_off = np.cumsum(g_slots) - g_slots  # first slot of the group
+    n_checked = int(g_slots.sum())
+    shift = g_off - g_start  # slot of (group g, product at sft position j) = shift[g] + j
+    candidate = np.ones(n_checked, dtype=bool)
+    candidate[shift[index.fc] + row_s] = False  # p in S_fdt
+    introduced = np.zeros(n_checked, dtype=bool)
+    prev, has_prev = _previous_year(years)
+    r = np.flatnonzero(has_prev[index.year])
+    if len(r):
+        t0 = prev[index.year[r]]
+        g, in_panel = _lookup_sorted(index.fc_uniq, index.firm[r] * n_cells + index.dest[r] * T + t0)
+        j, in_s = _lookup_sorted(sft, (index.firm[r] * T + t0) * P + index.product[r])
+        ok = in_panel & in_s
+        introduced[shift[g[ok]] + j[ok]] = True
+    kept = np.flatnonzero(candidate)
+    g = np.repeat(np.arange(len(g_off)), g_slots - np.bincount(index.fc, minlength=len(g_off)))
+    prod = sft[kept - shift[g]] % P
+    _, has_next = _next_year(years)
+    introduction = np.where(has_next[g_year[g]], introduced[kept], np.nan)
     return Candidates(
-        firm=firm[order], year=year[order], dest=dest[order], prod=prod[order], cell=cell[order], fc=fc[order],
-        introduction=introduction[order], n_checked=n_checked,
+        firm=g_firm[g], year=g_year[g], dest=g_dest[g], prod=prod, cell=g_cell[g], fc=g, introduction=introduction,
+        n_checked=n_checked,
     )  # fmt: skip
+
+
+def _next_year(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Code of year t + 1 for each year code, and whether t + 1 is in the panel."""
+    T = len(years)
+    nxt = np.searchsorted(years, years + 1)
+    return nxt, (nxt < T) & (years[np.minimum(nxt, T - 1)] == years + 1)
 
 
 def input_output_proximity(inputs: pd.DataFrame | None, products) -> jnp.ndarray:
@@ -460,7 +470,7 @@ def check_inputs_type(inputs) -> None:
 
 
 def _chunk_capacity(per_cand: np.ndarray, cum: np.ndarray, chunk_size: int) -> int:
-    """Rows per kernel call: a power of two, at most ``chunk_size`` unless one candidate's basket needs more."""
+    """Pairs per kernel call: a power of two, at most ``chunk_size`` unless one candidate's basket needs more."""
     n_cand = len(per_cand)
     cap = int(min(chunk_size, max(1024, 1 << int(np.ceil(np.log2(max(cum[-1] if n_cand else 1, 1)))))))
     if n_cand and per_cand.max() > cap:
@@ -468,8 +478,11 @@ def _chunk_capacity(per_cand: np.ndarray, cum: np.ndarray, chunk_size: int) -> i
     return cap
 
 
-def _padded(x: np.ndarray, pad: int, fill=0) -> jnp.ndarray:
-    return jnp.asarray(np.concatenate([x, np.full(pad, fill, dtype=x.dtype)]))
+def _padded(x: np.ndarray, size: int) -> np.ndarray:
+    """``x`` followed by zeros up to ``size``."""
+    out = np.zeros(size, dtype=x.dtype)
+    out[: len(x)] = x
+    return out
 
 
 def basket_sums(
@@ -482,43 +495,38 @@ def basket_sums(
 ) -> BasketSums:
     """Stage ``basket``: per candidate (f, p, d, t), sums over its basket i in ``S_fdt``.
 
-    EBP (eq. 3) averages ``phi_ip`` over the basket, EBP^w weights it by the
-    firm's export shares in the cell, HSP averages the HS similarity
-    ``1 - (|V_i - V_p| / V_max)^(1/n)`` (section 2.2) and IOP the input
-    cosine (eq. 5). With leave-one-out the firm's phi uses the counts
-    without its own rows (section 2.2). The (candidate, basket product) rows
-    go through :func:`~.measures.basket_kernel` in padded chunks of a fixed
-    capacity, so the kernel compiles once.
+    EBP (eq. 3) averages ``phi_ip`` (eq. 2) over the basket, EBP^w weights
+    it by the firm's export shares in the cell, HSP averages the HS
+    similarity ``1 - (|V_i - V_p| / V_max)^(1/n)`` (section 2.2) and IOP the
+    input cosine (eq. 5). With leave-one-out the firm's phi uses the counts
+    without its own rows (section 2.2). The panel rows are put in (f, d, t)
+    order once, so a candidate's basket is a contiguous run of them; the
+    candidates go through :func:`~.measures.basket_chunk` in chunks of at
+    most ``options.chunk_size`` (candidate, basket product) pairs, padded to
+    one capacity so the kernel compiles once, and the pairs are laid out
+    and gathered inside the kernel.
     """
-    P, m = index.P, presence.m
     row_order = np.argsort(index.fc, kind="stable")  # panel rows grouped by (f, d, t)
     basket_count = np.bincount(index.fc, minlength=len(index.fc_uniq))
     basket_start = np.cumsum(basket_count) - basket_count
     hs = jnp.asarray(measures.hs_integer(np.asarray(index.products, dtype=str), index.hs_digits))
     u, s = jnp.asarray(presence.u), jnp.asarray(presence.s)
-    a_row = m.astype(np.float64) if options.support == "presence" else np.ones(len(m))
+    m = presence.m[row_order].astype(np.float64)
+    a_row = m if options.support == "presence" else np.ones(len(m))
+    rows = [jnp.asarray(x) for x in (index.product[row_order], m, a_row, presence.share[row_order])]
     n_cand = len(cand)
-    sums = np.zeros((n_cand, 7))
+    sums = np.zeros((n_cand, 7), order="F")  # column-major: each summary is contiguous
     per_cand = basket_count[cand.fc]
     cum = np.cumsum(per_cand)
     cap = _chunk_capacity(per_cand, cum, options.chunk_size)
     lo = 0
     while lo < n_cand:
         hi = max(int(np.searchsorted(cum, (cum[lo - 1] if lo else 0) + cap, side="right")), lo + 1)
-        cg, cpos = _ragged_offsets(per_cand[lo:hi])
-        cidx = lo + cg
-        rows = row_order[basket_start[cand.fc[cidx]] + cpos]
-        pad = cap - len(rows)
-        c_, i_, p_ = cand.cell[cidx], index.product[rows], cand.prod[cidx]
-        ci_flat, cp_flat = _padded(c_ * P + i_, pad), _padded(c_ * P + p_, pad)
-        i_j, p_j = _padded(i_, pad), _padded(p_, pad)
-        zeros = jnp.zeros(cap)
-        out = measures.basket_kernel(
-            prox.c_keys, prox.c_vals, _padded((c_ * P + i_) * P + p_, pad, -1), u[ci_flat], u[cp_flat], s[ci_flat],
-            s[cp_flat], _padded(m[rows].astype(np.float64), pad), zeros, _padded(a_row[rows], pad), zeros,
-            _padded(presence.share[rows], pad),
-            measures.hs_similarity_int(hs[i_j], hs[p_j], options.hs_curvature, index.hs_digits), io[i_j, p_j],
-            _padded(cg, pad, cap), n_candidates=cap, min_support=options.min_support,
+        fc = cand.fc[lo:hi]
+        out = measures.basket_chunk(
+            _padded(basket_start[fc], cap), _padded(per_cand[lo:hi], cap), _padded(cand.cell[lo:hi], cap),
+            _padded(cand.prod[lo:hi], cap), *rows, u, s, hs, io, prox.c_keys, prox.c_vals, options.min_support,
+            capacity=cap, hs_curvature=float(options.hs_curvature), hs_digits=index.hs_digits,
         )  # fmt: skip
         sums[lo:hi] = np.asarray(out)[: hi - lo]
         lo = hi
@@ -547,30 +555,33 @@ def assemble_table(
     phi_sum = sums[:, 1] if options.leave_one_out else sums[:, 3]
     phi_w = sums[:, 2] if options.leave_one_out else sums[:, 6]
     denom = prox.rowsum[cand.cell * P + cand.prod] - sums[:, 3] + phi_sum
-    table = pd.DataFrame(
-        {
-            "firm": index.firms[cand.firm],
-            "product": np.asarray(index.products)[cand.prod],
-            "destination": index.dests[cand.dest],
-            "year": index.years.to_numpy()[cand.year],
-            "ebp": phi_sum / size,
-            "ebp_w": phi_w,
-            "ebp_norm": np.where(denom > 0, phi_sum / np.where(denom > 0, denom, 1.0), 0.0),
-            "hsp": sums[:, 4] / size,
-            "iop": sums[:, 5] / size if has_inputs else np.nan,
-            "introduction": cand.introduction,
-            "basket_size": size.astype(np.int64),
-            "firm_id": cand.firm,
-            "product_id": cand.prod,
-            "destination_id": cand.dest,
-            "year_id": cand.year,
-        }
-    )
-    table["firm_year"] = cand.firm * T + cand.year
-    table["product_year"] = cand.prod * T + cand.year
-    table["firm_destination"] = cand.firm * D + cand.dest
-    table["dest_year"] = cand.cell
-    return table
+    positive = denom > 0
+    ebp_norm = np.zeros(len(cand))
+    np.divide(phi_sum, denom, out=ebp_norm, where=positive)
+    columns = {
+        "firm": index.firms.take(cand.firm),  # label Index takes: no per-row Python objects
+        "product": index.products.take(cand.prod),
+        "destination": index.dests.take(cand.dest),
+        "year": index.years.to_numpy()[cand.year],
+        "ebp": phi_sum / size,
+        "ebp_w": np.array(phi_w),
+        "ebp_norm": ebp_norm,
+        "hsp": sums[:, 4] / size,
+        "iop": sums[:, 5] / size if has_inputs else np.full(len(cand), np.nan),
+        "introduction": cand.introduction,
+        "basket_size": size.astype(np.int64),
+        "firm_id": cand.firm,
+        "product_id": cand.prod,
+        "destination_id": cand.dest,
+        "year_id": cand.year,
+        "firm_year": cand.firm * T + cand.year,
+        "product_year": cand.prod * T + cand.year,
+        "firm_destination": cand.firm * D + cand.dest,
+        "dest_year": cand.cell,
+    }
+    # copy=False: the columns are taken as they are (fresh arrays or the stage records' own), not stacked
+    # into one 2-D block per dtype, which would copy the whole table once more
+    return pd.DataFrame(columns, copy=False)
 
 
 def _counts(index: PanelIndex, presence: Presence, prox: CellProximity, cand: Candidates, baskets: BasketSums) -> dict:
