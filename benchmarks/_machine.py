@@ -90,6 +90,32 @@ def _jsonable(x):
     return str(x)
 
 
+def extract_package(ref: str) -> str:
+    """The ``jaxtrade`` package of git commit ``ref`` in a new temporary folder (``git archive``).
+
+    Put the folder first on ``sys.path`` (or ``PYTHONPATH``) of a subprocess to
+    time the previous code beside this checkout's in the same run; the caller
+    removes the folder.
+    """
+    import subprocess
+    import tempfile
+
+    repo = Path(__file__).resolve().parent.parent
+    dest = tempfile.mkdtemp(prefix="jaxtrade_baseline_")
+    archive = subprocess.run(["git", "-C", str(repo), "archive", ref, "jaxtrade"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", dest], input=archive.stdout, check=True)
+    return dest
+
+
+def git_commit(ref: str) -> str | None:
+    """The commit hash of ``ref`` in this repository, or None."""
+    import subprocess
+
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(["git", "-C", str(repo), "rev-parse", ref], capture_output=True, text=True)
+    return proc.stdout.strip() or None
+
+
 def write_result(name: str, payload: dict) -> Path:
     """Write ``{RESULTS_DIR}/{name}.json`` = {"machine": machine_info(), **payload}."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -35,12 +35,21 @@ Results with machine information go to
 ``benchmarks/results/multiproduct_throughput.json`` (``--name``); with
 ``--append`` the file's earlier content is kept under ``earlier_runs``.
 
+``--baseline REF`` first runs the same benchmark with git commit ``REF``'s
+package (``git archive`` into a temporary folder, a subprocess) and stores its
+results and the speed-ups under ``baseline`` / ``vs_baseline``: a comparison
+with the previous code in one run of a shared machine. The
+``max_bellman_iterations`` / ``max_distribution_iterations`` columns are the
+iterations of the final (warm-started) solves at the GE root since the warm
+starts of the Newton loop (usually 0-1), not of a whole solve.
+
 Usage::
 
     python benchmarks/bench_multiproduct_throughput.py --cpu-devices 4
     python benchmarks/bench_multiproduct_throughput.py --batch 64 --repeats 1   # smaller
     python benchmarks/bench_multiproduct_throughput.py --cpu-devices 4 --method map vmap --vmap-batch 64
     python benchmarks/bench_multiproduct_throughput.py                          # GPU: all GPUs
+    python benchmarks/bench_multiproduct_throughput.py --batch 64 --no-unsharded --baseline aea6ca4
 """
 
 from __future__ import annotations
@@ -93,6 +102,13 @@ def _parse(argv):
     )
     ap.add_argument("--map-batch-size", type=int, default=None, help="members vmapped per lax.map step (map)")
     ap.add_argument("--name", default="multiproduct_throughput", help="results file stem")
+    ap.add_argument(
+        "--baseline",
+        default=None,
+        metavar="REF",
+        help="first run the same benchmark with git commit REF's jaxtrade (subprocess), for ratios in one run",
+    )
+    ap.add_argument("--package-root", default=None, help=argparse.SUPPRESS)  # the baseline's package (internal)
     ap.add_argument(
         "--append",
         action="store_true",
@@ -175,8 +191,55 @@ def _summary(label, eq, first, times, batch, devices):
     }
 
 
+def _run_baseline(ref: str, argv) -> dict:
+    """This benchmark with commit ``ref``'s package, in a subprocess (same options); its results file is read back."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from _machine import extract_package, git_commit
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    i = argv.index("--baseline")
+    argv = argv[:i] + argv[i + 2 :]
+    root = extract_package(ref)
+    out = tempfile.mkdtemp(prefix="bench_throughput_")
+    try:
+        cmd = [sys.executable, __file__, *argv, "--package-root", root, "--name", os.path.join(out, "baseline")]
+        subprocess.run(cmd, check=True)
+        with open(os.path.join(out, "baseline.json")) as fh:
+            results = json.load(fh)["results"]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+    return {"ref": ref, "commit": git_commit(ref), "results": results}
+
+
+def _ratios(baseline: dict, rows: list[dict]) -> list[dict]:
+    """Per run: equilibria per second of this checkout over the baseline's, and the first-call ratio."""
+    base = {r["run"]: r for r in baseline["results"]}
+    out = []
+    for r in rows:
+        b = base.get(r["run"])
+        if b is not None:
+            out.append(
+                {
+                    "run": r["run"],
+                    "baseline_eq_per_s": b["eq_per_s"],
+                    "eq_per_s": r["eq_per_s"],
+                    "speedup": r["eq_per_s"] / b["eq_per_s"],
+                    "baseline_first_call_s": b["first_call_s"],
+                    "first_call_s": r["first_call_s"],
+                }
+            )
+    return out
+
+
 def main(argv=None) -> dict:
     args = _parse(argv)
+    if args.package_root:
+        sys.path.insert(0, args.package_root)
+    baseline = _run_baseline(args.baseline, argv) if args.baseline else None
     if args.cpu_devices is not None:
         if "jax" in sys.modules:
             raise RuntimeError("--cpu-devices must be applied before jax is imported")
@@ -288,6 +351,7 @@ def main(argv=None) -> dict:
             "peak_device_mib": max(peak_dev) if peak_dev else None,
             "target_eq_per_s_h100": TARGET_EQ_PER_S,
             "results": rows,
+            **({"baseline": baseline, "vs_baseline": _ratios(baseline, rows)} if baseline else {}),
             **({"earlier_runs": earlier} if earlier else {}),
         },
     )
@@ -312,6 +376,9 @@ def main(argv=None) -> dict:
             for r in rows
         ]
     )
+    if baseline:
+        print(f"against {baseline['ref']} ({baseline['commit']}), same run:")
+        print_table(_ratios(baseline, rows))
     print(f"wrote {path}")
     return {"results": rows}
 

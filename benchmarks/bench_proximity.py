@@ -34,9 +34,9 @@ import os
 import pathlib
 import pickle
 import resource
+import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import warnings
@@ -46,7 +46,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _machine import machine_info, print_table, write_result  # noqa: E402
+from _machine import extract_package, machine_info, print_table, write_result  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 if __name__ == "__main__" and "--worker" in sys.argv:  # time another jaxtrade: put its root first
@@ -157,14 +157,11 @@ def compare_with_baseline(panel, inputs, ref: str, rounds: int) -> dict:
     dirty = bool(_git("status", "--porcelain", "jaxtrade"))
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        archive = pathlib.Path(tmp) / "baseline.tar"
-        _git("archive", "-o", str(archive), base_rev, "jaxtrade")
-        with tarfile.open(archive) as tar:
-            tar.extractall(tmp, filter="data")
+        base_root = extract_package(base_rev)
         panel_path = pathlib.Path(tmp) / "panel.pkl"
         with open(panel_path, "wb") as fh:
             pickle.dump((panel, inputs), fh, protocol=5)
-        roots = {"baseline": tmp, "current": str(REPO)}
+        roots = {"baseline": base_root, "current": str(REPO)}
         for r in range(rounds):
             for variant in ("baseline", "current") if r % 2 == 0 else ("current", "baseline"):
                 cmd = [sys.executable, __file__, "--worker", roots[variant], str(panel_path)]
@@ -175,6 +172,7 @@ def compare_with_baseline(panel, inputs, ref: str, rounds: int) -> dict:
                 run["revision"] = base_rev if variant == "baseline" else head_rev + ("+dirty" if dirty else "")
                 print({k: v for k, v in run.items() if k != "counts"}, flush=True)
                 runs.append(run)
+    shutil.rmtree(base_root, ignore_errors=True)
     best = {v: min((x for x in runs if x["variant"] == v), key=lambda x: x["build_seconds"]) for v in roots}
     return {
         "ref": ref,

@@ -60,7 +60,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -170,7 +169,7 @@ def run_worker(part: str, cfg: dict, timeout: float, src: str | None = None) -> 
 
 
 def main(argv=None) -> dict:
-    from _machine import _jsonable, machine_info, print_table, write_result
+    from _machine import _jsonable, extract_package, git_commit, machine_info, print_table, write_result
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -215,7 +214,7 @@ def main(argv=None) -> dict:
         "ts_max_outer": args.ts_max_outer, "economies": args.economies or (50 if q else 250),
         "ts_periods": 300, "ts_drop": 50, "rule": args.rule,
     }  # fmt: skip
-    base_src = _extract(args.baseline) if args.baseline else None
+    base_src = extract_package(args.baseline) if args.baseline else None
     rows, base_rows = [], []
     try:
         for part in args.only or PARTS:
@@ -232,7 +231,7 @@ def main(argv=None) -> dict:
             shutil.rmtree(base_src, ignore_errors=True)
     payload = {"benchmark": "Ruhl (2008) sunk-cost model", "quick": q, "config": cfg, "results": rows}
     if base_rows:
-        payload.update(baseline=args.baseline, baseline_commit=_commit(args.baseline), commit=_commit("HEAD"),
+        payload.update(baseline=args.baseline, baseline_commit=git_commit(args.baseline), commit=git_commit("HEAD"),
                        baseline_results=base_rows, comparison=[_compare(b, r) for b, r in zip(base_rows, rows)])  # fmt: skip
     if args.out:
         path = pathlib.Path(args.out)
@@ -269,20 +268,6 @@ def main(argv=None) -> dict:
                                             "first_ratio", "max_diff"])  # fmt: skip
     print(f"wrote {path}")
     return {"results": rows}
-
-
-def _extract(ref: str) -> str:
-    """The ``jaxtrade`` package of git commit ``ref`` in a new temporary folder (``git archive``)."""
-    repo = HERE.parent
-    dest = tempfile.mkdtemp(prefix="jaxtrade_baseline_")
-    archive = subprocess.run(["git", "-C", str(repo), "archive", ref, "jaxtrade"], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", dest], input=archive.stdout, check=True)
-    return dest
-
-
-def _commit(ref: str) -> str | None:
-    proc = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", ref], capture_output=True, text=True)
-    return proc.stdout.strip() or None
 
 
 def _compare(old: dict, new: dict) -> dict:

@@ -12,7 +12,11 @@ speed over the last digits can opt in to float32 in either of two ways:
 * call :func:`set_precision` with ``"float32"`` before building any arrays.
 
 Tolerances of the solvers are stated for float64; in float32 pass looser
-tolerances (about 1e-5) or the solvers will report ``converged=False``.
+tolerances (about 1e-5) or the solvers will report ``converged=False``. The
+multiproduct equilibrium solvers pick float32 defaults themselves
+(``jaxtrade.models.multiproduct.TOLERANCES``), and the implicit-derivative
+Krylov solves of :func:`jaxtrade.numerics.fixed_point` never ask for less than
+100 machine epsilons.
 
 Compilation cache
 -----------------

@@ -75,6 +75,7 @@ from jaxtrade.models.multiproduct.firm import entrant_distribution as entrant_di
 from jaxtrade.models.multiproduct.firm import exit_probability as exit_probability
 from jaxtrade.models.multiproduct.firm import export_cost_matrix as export_cost_matrix
 from jaxtrade.models.multiproduct.firm import export_intensity as export_intensity
+from jaxtrade.models.multiproduct.firm import initial_mass as initial_mass
 from jaxtrade.models.multiproduct.firm import make_grids as make_grids
 from jaxtrade.models.multiproduct.firm import product_grid as product_grid
 from jaxtrade.models.multiproduct.firm import profit_w as profit_w
@@ -124,6 +125,7 @@ from jaxtrade.models.multiproduct.solve import BATCH_METHODS as BATCH_METHODS
 from jaxtrade.models.multiproduct.solve import ENTRY_MODES as ENTRY_MODES
 from jaxtrade.models.multiproduct.solve import GE_TOL as GE_TOL
 from jaxtrade.models.multiproduct.solve import RESIDUAL_NAMES as RESIDUAL_NAMES
+from jaxtrade.models.multiproduct.solve import TOLERANCES as TOLERANCES
 from jaxtrade.models.multiproduct.solve import BatchMethod as BatchMethod
 from jaxtrade.models.multiproduct.solve import EntryMode as EntryMode
 from jaxtrade.models.multiproduct.solve import Equilibrium as Equilibrium
@@ -146,10 +148,10 @@ __all__ = [
     # the firm problem (firm.py)
     "Grids", "make_grids", "product_grid", "entrant_distribution", "export_cost_matrix", "exit_probability",
     "profit_w", "export_intensity", "choice_values", "choice_probabilities", "bellman_operator",
-    "BellmanSolution", "solve_bellman", "stationary_mass",
+    "BellmanSolution", "solve_bellman", "stationary_mass", "initial_mass",
     # general equilibrium (solve.py)
     "Equilibrium", "solve_equilibrium", "solve_equilibrium_batch", "stack_params", "unstack_params",
-    "EntryMode", "ENTRY_MODES", "BatchMethod", "BATCH_METHODS", "RESIDUAL_NAMES", "GE_TOL",
+    "EntryMode", "ENTRY_MODES", "BatchMethod", "BATCH_METHODS", "RESIDUAL_NAMES", "GE_TOL", "TOLERANCES",
     # simulated panels (simulate.py)
     "simulate_panel", "simulate_states", "candidate_panel",
     # moments (moments.py)
