@@ -76,6 +76,7 @@ from jaxtrade.models.multiproduct.firm import exit_probability as exit_probabili
 from jaxtrade.models.multiproduct.firm import export_cost_matrix as export_cost_matrix
 from jaxtrade.models.multiproduct.firm import export_intensity as export_intensity
 from jaxtrade.models.multiproduct.firm import initial_mass as initial_mass
+from jaxtrade.models.multiproduct.firm import initial_value as initial_value
 from jaxtrade.models.multiproduct.firm import make_grids as make_grids
 from jaxtrade.models.multiproduct.firm import product_grid as product_grid
 from jaxtrade.models.multiproduct.firm import profit_w as profit_w
@@ -148,7 +149,7 @@ __all__ = [
     # the firm problem (firm.py)
     "Grids", "make_grids", "product_grid", "entrant_distribution", "export_cost_matrix", "exit_probability",
     "profit_w", "export_intensity", "choice_values", "choice_probabilities", "bellman_operator",
-    "BellmanSolution", "solve_bellman", "stationary_mass", "initial_mass",
+    "BellmanSolution", "solve_bellman", "stationary_mass", "initial_value", "initial_mass",
     # general equilibrium (solve.py)
     "Equilibrium", "solve_equilibrium", "solve_equilibrium_batch", "stack_params", "unstack_params",
     "EntryMode", "ENTRY_MODES", "BatchMethod", "BATCH_METHODS", "RESIDUAL_NAMES", "GE_TOL", "TOLERANCES",

@@ -59,6 +59,7 @@ __all__ = [
     "BellmanSolution",
     "solve_bellman",
     "stationary_mass",
+    "initial_value",
     "initial_mass",
 ]
 
@@ -347,7 +348,7 @@ def solve_bellman(
     ((11, 5), True)
     """
     if v0 is None:
-        v0 = profit_w(p, g, A) / (1.0 - p.beta)
+        v0 = initial_value(p, g, A)
     if method not in ("anderson", "iterate"):
         raise ValueError(f"method must be 'anderson' or 'iterate', got {method!r}")
     out = fixed_point(
@@ -364,6 +365,11 @@ def solve_bellman(
     )
     sol = BellmanSolution(v=out.value, prob=choice_probabilities(p, g, out.value), info=out.info)
     return finish(sol, throw=throw, what="multiproduct Bellman equation (Heo & Kim 2025, eq. 21)", tol=tol)
+
+
+def initial_value(p: MultiproductParams, g: Grids, A) -> jax.Array:
+    """Default initial guess of :func:`solve_bellman`: the no-export, no-cost value profit / (1 - beta)."""
+    return profit_w(p, g, A) / (1.0 - p.beta)
 
 
 def initial_mass(g: Grids, na: int, dtype) -> jax.Array:

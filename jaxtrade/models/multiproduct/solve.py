@@ -68,8 +68,16 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import PartitionSpec
 
+from jaxtrade.config import get_precision
 from jaxtrade.errors import SolverInfo, combine_info, finish, flag_nonfinite, is_traced, rules_hold
-from jaxtrade.models.multiproduct.firm import Grids, initial_mass, make_grids, profit_w, solve_bellman, stationary_mass
+from jaxtrade.models.multiproduct.firm import (
+    Grids,
+    initial_mass,
+    initial_value,
+    make_grids,
+    solve_bellman,
+    stationary_mass,
+)
 from jaxtrade.models.multiproduct.params import RULES, MultiproductParams, validate_params
 from jaxtrade.numerics.ces import markup_term
 from jaxtrade.numerics.root import newton_root_warm
@@ -127,7 +135,7 @@ def _precision_key(dtype) -> str:
 
 def _resolve_tolerances(tol, tol_v, tol_mu) -> tuple[float, float, float]:
     """Fill the tolerances left ``None`` with the defaults of the precision in force (``TOLERANCES``)."""
-    d = TOLERANCES[_precision_key(jnp.result_type(float))]
+    d = TOLERANCES[get_precision()]
 
     def pick(name, value):
         return float(d[name] if value is None else value)
@@ -220,7 +228,7 @@ def _ge_residual(x, args, warm):
 
 def _cold_start(p, g: Grids, log_A):
     """The inner solves' default initial guesses at A = exp(log_A) (see :func:`solve_bellman`, :func:`stationary_mass`)."""
-    v0 = profit_w(p, g, jnp.exp(log_A)) / (1.0 - p.beta)
+    v0 = initial_value(p, g, jnp.exp(log_A))
     return v0, initial_mass(g, v0.shape[1], v0.dtype)
 
 
