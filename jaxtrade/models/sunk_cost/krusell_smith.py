@@ -463,12 +463,22 @@ def export_shares(p: SunkCostParams, grid: TypeGrid, x_star, *, lottery: bool = 
         return d, d * grid.kappa
     c = _cells(p, grid) if cells is None else cells
     Gk, Hk = _cdf_and_mean(p, c.a, kstar)
-    Gk, Hk = Gk[..., None], Hk[..., None]
-    den = c.G_hi - c.G_lo
-    safe = jnp.where(den > 0.0, den, 1.0)
     below = (grid.kappa <= kstar[..., None]).astype(float)
-    share = jnp.where(den > 0.0, (jnp.clip(Gk, c.G_lo, c.G_hi) - c.G_lo) / safe, below)
-    paid = jnp.where(den > 0.0, (jnp.clip(Hk, c.H_lo, c.H_hi) - c.H_lo) / safe, share * grid.kappa)
+    return _lottery_in_cells(Gk[..., None], Hk[..., None], c.G_lo, c.G_hi, c.H_lo, c.H_hi, below, grid.kappa)
+
+
+def _lottery_in_cells(Gk, Hk, G_lo, G_hi, H_lo, H_hi, below, kappa):
+    """The lottery in each cell: the share of its Phi-mass with kappa <= kappa* and what that part pays.
+
+    ``Gk``, ``Hk``: CDF and partial mean of (34) at kappa*; ``G_lo`` ... ``H_hi``:
+    the same at the cell's edges. Returns (share, entry cost per unit of cell
+    mass); a cell without mass takes the grid point's decision ``below``,
+    paying its ``kappa``.
+    """
+    den = G_hi - G_lo
+    safe = jnp.where(den > 0.0, den, 1.0)
+    share = jnp.where(den > 0.0, (jnp.clip(Gk, G_lo, G_hi) - G_lo) / safe, below)
+    paid = jnp.where(den > 0.0, (jnp.clip(Hk, H_lo, H_hi) - H_lo) / safe, share * kappa)
     return share, paid
 
 
@@ -537,13 +547,8 @@ def _band_shares(p: SunkCostParams, lottery: bool, cells: dict, xs, kstar):
     log_u = jnp.minimum(jnp.log(jnp.maximum(xs, 0.0))[:, None] + cells["log_phi"], 0.0)  # log kappa*/kbar <= 0
     Gk = jnp.exp(cells["a"] * log_u)
     Hk = cells["h"] * Gk * jnp.exp(log_u)
-    Gk, Hk = Gk[..., None], Hk[..., None]
-    G_lo, G_hi, H_lo, H_hi = cells["G_lo"], cells["G_hi"], cells["H_lo"], cells["H_hi"]
-    den = G_hi - G_lo
-    safe = jnp.where(den > 0.0, den, 1.0)
-    share = jnp.where(den > 0.0, (jnp.clip(Gk, G_lo, G_hi) - G_lo) / safe, below)
-    paid = jnp.where(den > 0.0, (jnp.clip(Hk, H_lo, H_hi) - H_lo) / safe, share * kap)
-    return share, paid
+    edges = (cells["G_lo"], cells["G_hi"], cells["H_lo"], cells["H_hi"])
+    return _lottery_in_cells(Gk[..., None], Hk[..., None], *edges, below, kap)
 
 
 #: the per-period outputs of :func:`simulate_loglinear`'s scan (the distributions' side), packed in one vector
