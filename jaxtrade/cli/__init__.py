@@ -13,19 +13,31 @@ one-line error messages, atomic output folders and option defaults follow
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from jaxtrade import __version__
-from jaxtrade.cli import multiproduct, proximity, replicate, sunk_cost, vertical
 from jaxtrade.cli.common import EXIT_INTERRUPTED, add_exit_codes_epilog, interrupt_watchdog
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (replicate, vertical, multiproduct, proximity, sunk_cost)
+#: Command name -> the module that adds its parser (``add_parser``) and runs it.
+COMMANDS = {
+    "replicate": "jaxtrade.cli.replicate",
+    "vertical": "jaxtrade.cli.vertical",
+    "multiproduct": "jaxtrade.cli.multiproduct",
+    "proximity": "jaxtrade.cli.proximity",
+    "sunk-cost": "jaxtrade.cli.sunk_cost",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of every command, or of ``command`` alone.
+
+    A command's module imports the models and replications it runs; building
+    the parser of the one command on the command line spares a call the
+    imports of the others (a second or more of a short command's time).
+    """
     parser = argparse.ArgumentParser(
         prog="jaxtrade",
         description="JAX solvers for quantitative trade with heterogeneous firms. "
@@ -33,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"jaxtrade {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in COMMANDS:
-        command.add_parser(sub)
+    for name, module in COMMANDS.items():
+        if command is None or name == command:
+            importlib.import_module(module).add_parser(sub)
     add_exit_codes_epilog(parser)
     return parser
 
@@ -42,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (``--help`` and argparse's usage errors included)."""
     try:
-        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else argv
+        parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
         try:
             args = parser.parse_args(argv)
         except SystemExit as done:  # --help, --version (0) and usage errors (2)

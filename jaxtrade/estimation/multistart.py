@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.stats import qmc
 
 from jaxtrade.estimation.least_squares import LMResult
 from jaxtrade.estimation.problem import MomentProblem
@@ -55,6 +54,8 @@ def sobol_points(lower, upper, n: int, seed: int = 0) -> np.ndarray:
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
     if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper)) and np.all(lower < upper)):
         raise ValueError("the sampling box must have finite bounds with lower < upper for every parameter")
+    from scipy.stats import qmc  # imported when needed: scipy.stats takes most of a second to import
+
     sampler = qmc.Sobol(d=lower.size, scramble=True, seed=seed)
     m = int(np.ceil(np.log2(max(n, 2))))
     return qmc.scale(sampler.random_base2(m)[:n], lower, upper)

@@ -198,7 +198,7 @@ def test_interrupted_replicate_keeps_the_previous_report(tmp_path, monkeypatch, 
 def test_interrupt_outside_a_command_guard(monkeypatch, capsys):
     import jaxtrade.cli as cli
 
-    def parser():
+    def parser(command=None):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "build_parser", parser)

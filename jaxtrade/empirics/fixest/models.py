@@ -39,8 +39,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.special import gammaln
 
 from jaxtrade.empirics.categories import check_single_kind
 from jaxtrade.empirics.fixest.collinear import collinear_columns, column_scale
@@ -333,11 +331,15 @@ class FixestResult:
 
     def pvalue(self) -> pd.Series:
         """Two-sided p-values (normal for PPML, t with ``df_t`` degrees of freedom for OLS)."""
+        from scipy import stats  # imported when needed: scipy.stats takes most of a second to import
+
         t = np.abs(self.tstat().to_numpy())
         p = 2 * stats.norm.sf(t) if self.uses_normal else 2 * stats.t.sf(t, self.df_t)
         return pd.Series(p, index=self.coefnames, name="Pr(>|t|)")
 
     def _critical(self, alpha: float) -> float:
+        from scipy import stats
+
         if self.uses_normal:
             return float(np.abs(stats.norm.ppf(alpha / 2)))
         return float(np.abs(stats.t.ppf(alpha / 2, self.df_t)))
@@ -919,6 +921,8 @@ class Fepois(Feols):
         has_weights = sample.has_weights
         n_fe_for_dof = int(sum(g > 1 for g in sample.n_groups)) if sample.n_separation else None
         sample = sample.without_design()  # the result keeps y, the rows and codes, not X
+        from scipy.special import gammaln  # imported when needed, as scipy.stats above
+
         loglik = float(np.sum(user_w * (y * np.log(mu) - mu - gammaln(y + 1))))
         pseudo_r2 = None
         if not has_weights:
