@@ -40,9 +40,11 @@ The folder is kept under 2 GiB (least recently used entries are evicted;
 reads and writes are file-locked, so parallel processes share it safely).
 Entries are keyed by JAX on the program, the JAX/XLA version and the device,
 so results never depend on the cache (a stale entry cannot be used by
-another version). The folder may be deleted at any time. Only compilation is
-saved: tracing a program to XLA is still done in each process
-(:mod:`jaxtrade.timing` reports the two separately).
+another version). The folder may be deleted at any time. This cache saves
+compilation only; the traced programs of the models' main solvers are kept
+beside it by :mod:`jaxtrade.program_cache`, so that a new process skips
+tracing too (``JAXTRADE_PROGRAM_CACHE=off`` turns that part off;
+:mod:`jaxtrade.timing` reports compilation and run time separately).
 """
 
 from __future__ import annotations

@@ -119,6 +119,8 @@ LAYERS = [
     ("jaxtrade.progress", ("jaxtrade.models", "jaxtrade.empirics", "jaxtrade.replication", "jaxtrade.cli")),
     ("jaxtrade.timing", ("jaxtrade.models", "jaxtrade.empirics", "jaxtrade.replication", "jaxtrade.cli",
                          "jaxtrade.reporting", "jaxtrade.numerics", "jaxtrade.estimation")),
+    ("jaxtrade.program_cache", ("jaxtrade.models", "jaxtrade.empirics", "jaxtrade.replication", "jaxtrade.cli",
+                                "jaxtrade.reporting", "jaxtrade.numerics", "jaxtrade.estimation", "jaxtrade.datasets")),
     ("jaxtrade.datasets", ("jaxtrade.replication", "jaxtrade.cli")),
     ("jaxtrade.replication", ("jaxtrade.cli",)),
 ]  # fmt: skip

@@ -105,6 +105,8 @@ PARSE_ONLY = {
     "tests/replication/test_ara_zhang_panel.py",
     "jaxtrade replicate --paper heo-kim-empirics": "about 20 s plus the report machinery; covered by proximity runs",
     "jaxtrade replicate --paper heo-kim-model": "a few minutes (twelve policy transitions)",
+    "jaxtrade vertical --json": "run in-process by tests/cli/test_main.py (vertical --json); its second process "
+    "reading stored programs in tests/test_program_cache.py",
     "jaxtrade vertical --sigma 4 --k 4.5 --tau-ji 1.3 --json": "minutes on a 2-core CPU (general-equilibrium lemma "
     "signs); tested at the library level in tests/models",
     "jaxtrade multiproduct solve --preset standard --json": "about 50 s with figures; run at small settings in "

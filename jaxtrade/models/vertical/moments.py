@@ -38,6 +38,7 @@ from jaxtrade.models.vertical.solve import (
 )
 from jaxtrade.numerics.ces import markup_term
 from jaxtrade.numerics.root import newton_root
+from jaxtrade.program_cache import cached_program
 
 __all__ = [
     "LEMMA_SIGNS",
@@ -67,6 +68,7 @@ LEMMA_SIGNS = {
 }
 
 
+@cached_program
 @eqx.filter_jit
 def _unknown_jacobian(p: VerticalParams, hold_entry_fixed: bool):
     """Derivatives and elasticities in one program (one trace serves ``log=False`` and ``log=True``)."""
@@ -318,6 +320,7 @@ def final_partial_flows(eqF: FinalTradeEquilibrium, p: VerticalParams):
     return flows
 
 
+@cached_program
 @eqx.filter_jit
 def _partial_trade_elasticities(p: VerticalParams):
     s = p.sigma

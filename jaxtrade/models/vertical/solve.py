@@ -63,6 +63,7 @@ from jaxtrade.models.vertical.pareto import J, V, survival
 from jaxtrade.numerics.ces import markup_term
 from jaxtrade.numerics.linalg import solve_small
 from jaxtrade.numerics.root import newton_root
+from jaxtrade.program_cache import cached_program
 
 __all__ = [
     "FINAL_TRADE_CONDITIONS",
@@ -614,6 +615,7 @@ def _solve_input_trade_one(p: VerticalParams, entry_masses, tol, max_iter, param
     return flag_nonfinite(_input_trade_outputs(sol.value, p, _fold(sol.info, found, params_valid), entry_masses))
 
 
+@cached_program
 @eqx.filter_jit
 def _solve_input_trade_jit(p, entry_masses, tol, max_iter):
     ok = rules_hold(p, INPUT_TRADE_RULES)  # over all stacked industries: sum(beta) < 1 concerns them together
@@ -899,6 +901,7 @@ def _solve_final_trade_one(p, tol, max_iter, params_valid):
     return flag_nonfinite(_final_trade_outputs(sol.value, p, _fold(sol.info, found, params_valid)))
 
 
+@cached_program
 @eqx.filter_jit
 def _solve_final_trade_jit(p, tol, max_iter):
     ok = rules_hold(p, FINAL_TRADE_RULES)
