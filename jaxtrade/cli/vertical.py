@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -59,10 +60,14 @@ def _solve_and_print(args) -> None:
         tau_I=(args.tau_ji, args.tau_ij), tau_F=(args.tauF_ji, args.tauF_ij),
         varphi_min=args.varphi_min, phi_min=args.phi_min,
     )  # fmt: skip
-    eq = v.solve_input_trade(p)
-    el = v.partial_trade_elasticities(p)
-    lemmas = v.lemma_sign_table(p, hold_entry_fixed=True)
-    lemmas_ge = v.lemma_sign_table(p, hold_entry_fixed=False)
+    # Four independent programs, run side by side: reading them from the caches (most of a warm call's
+    # time) then overlaps. Results are taken in order, so the first failure raised is the sequential one.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        eq_job = pool.submit(v.solve_input_trade, p)
+        el_job = pool.submit(v.partial_trade_elasticities, p)
+        lemmas_job = pool.submit(v.lemma_sign_table, p, hold_entry_fixed=True)
+        lemmas_ge_job = pool.submit(v.lemma_sign_table, p, hold_entry_fixed=False)
+    eq, el, lemmas, lemmas_ge = eq_job.result(), el_job.result(), lemmas_job.result(), lemmas_ge_job.result()
     cf = el["closed_form"]
     margins = ("intensive", "importer_extensive_downstream", "exporter_extensive_upstream", "exporter_extensive_final")
     out: dict[str, Any] = {
