@@ -437,10 +437,14 @@ def _cdf_and_mean(p, a, k):
     return u**a, p.kappa_bar * a / (a + 1.0) * u ** (a + 1.0)
 
 
+def _kappa_edges(p: SunkCostParams, kap: jax.Array) -> jax.Array:
+    """Upper edges of the kappa cells around the grid points: the midpoints, then kappa_bar (J,)."""
+    return jnp.concatenate([0.5 * (kap[1:] + kap[:-1]), jnp.atleast_1d(p.kappa_bar)])
+
+
 def _cells(p: SunkCostParams, grid: TypeGrid) -> _Cells:
     a = 1.0 + theta_kappa(p, grid.phi)
-    kap = grid.kappa
-    e = jnp.concatenate([jnp.zeros(1), 0.5 * (kap[1:] + kap[:-1]), jnp.atleast_1d(p.kappa_bar)])
+    e = jnp.concatenate([jnp.zeros(1), _kappa_edges(p, grid.kappa)])  # every edge: 0 and the upper ones
     Ge, He = _cdf_and_mean(p, a[:, None], e[None, :])
     return _Cells(a=a, G_lo=Ge[:, :-1], G_hi=Ge[:, 1:], H_lo=He[:, :-1], H_hi=He[:, 1:])
 
@@ -512,8 +516,7 @@ def _switch_plan(p: SunkCostParams, grid: TypeGrid, lottery: bool) -> _SwitchPla
     den = c.G_hi - c.G_lo
     safe = jnp.where(den > 0.0, den, 1.0)
     full_paid = jnp.where(den > 0.0, (c.H_hi - c.H_lo) / safe, kap[None, :])
-    upper = jnp.concatenate([0.5 * (kap[1:] + kap[:-1]), jnp.atleast_1d(p.kappa_bar)])  # as in _cells
-    return _SwitchPlan(upper=upper, full_paid=full_paid)
+    return _SwitchPlan(upper=_kappa_edges(p, kap), full_paid=full_paid)
 
 
 def _band_cells(p: SunkCostParams, grid: TypeGrid, lottery: bool, idx) -> dict:
