@@ -82,6 +82,7 @@ from jaxtrade.models.multiproduct.params import RULES, MultiproductParams, valid
 from jaxtrade.numerics.ces import markup_term
 from jaxtrade.numerics.root import newton_root_warm
 from jaxtrade.numerics.sharding import batch_size, device_mesh, gather, pad_batch, shard_batch
+from jaxtrade.program_cache import cached_program
 
 __all__ = [
     "Equilibrium",
@@ -341,7 +342,8 @@ def _solve(p: MultiproductParams, mode, tol: float, tol_v: float, tol_mu: float,
     return flag_nonfinite(eq)  # no lane reports converged=True with a NaN or inf anywhere in its outputs
 
 
-_solve_jit = jax.jit(_solve, static_argnames=("tol", "tol_v", "tol_mu"))
+# kept on disk after its first trace (jaxtrade.program_cache): a new process reads it instead of tracing it
+_solve_jit = cached_program(jax.jit(_solve, static_argnames=("tol", "tol_v", "tol_mu")))
 
 
 def _solve_core(
