@@ -119,7 +119,10 @@ def _source_fingerprint() -> str:
 
 def _file_fingerprint(fn: Callable[..., Any]) -> str:
     """SHA-256 of the file that defines ``fn`` (for a function outside jaxtrade; ``""`` if it has none)."""
-    path = inspect.getsourcefile(inspect.unwrap(fn))
+    try:
+        path = inspect.getsourcefile(inspect.unwrap(fn))
+    except TypeError:  # a built-in or a callable object without a source file
+        return ""
     return "" if path is None else _file_digest(path)
 
 
