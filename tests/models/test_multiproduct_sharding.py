@@ -19,7 +19,13 @@ import numpy as np
 import pytest
 
 from jaxtrade.errors import ConvergenceError
-from jaxtrade.models.multiproduct import solve_equilibrium_batch, stack_params, standard_params, unstack_params
+from jaxtrade.models.multiproduct import (
+    resolve_batch_method,
+    solve_equilibrium_batch,
+    stack_params,
+    standard_params,
+    unstack_params,
+)
 from tests.devices import run_on_cpu_devices
 
 SCRIPT = textwrap.dedent(
@@ -33,7 +39,7 @@ SCRIPT = textwrap.dedent(
     ps = [standard_params(n_z=21, n_products=5, mu_E=0.11 * u(), xi=2.19 * u(), gamma=3.65 * u(),
                           gamma_0=0.003 * u(), gamma_1=2.23 * u(), gamma_2=0.003 * u(), gamma_3=4.85 * u())
           for _ in range(8)]
-    eq = solve_equilibrium_batch(ps)
+    eq = solve_equilibrium_batch(ps, method="vmap")
     keys = ("W", "R", "D", "c", "A", "K", "M", "C", "N_E", "gamma_E", "N", "T", "v", "prob", "mu")
     for k in keys + ("info.converged",):
         leaf = eq.info.converged if k == "info.converged" else getattr(eq, k)
@@ -69,7 +75,7 @@ SCRIPT = textwrap.dedent(
         assert "multiple of the 4 devices" in str(e)
     else:
         raise AssertionError("expected ValueError for a batch of 6 on 4 devices")
-    eq6 = solve_equilibrium_batch(ps[:6], pad=True)
+    eq6 = solve_equilibrium_batch(ps[:6], pad=True)  # method "auto": lax.map on these CPU devices
     assert eq6.W.shape == (6,)
     assert float(np.max(np.abs(np.asarray(eq6.A) - np.asarray(eq.A)[:6]))) < 1e-10
     print("OK", worst)
@@ -104,6 +110,8 @@ def test_stack_params_checks_static_fields_and_domain():
         solve_equilibrium_batch([a, b], method="scan")
     with pytest.raises(ValueError, match="map_batch_size must be"):
         solve_equilibrium_batch([a, b], method="map", map_batch_size=0)
+    cpu = jax.devices("cpu")
+    assert [resolve_batch_method(m, cpu) for m in ("auto", "vmap", "map")] == ["map", "vmap", "map"]
     np.testing.assert_array_equal(np.asarray(batch.gamma_0), [float(a.gamma_0)] * 2)
 
 
@@ -115,7 +123,7 @@ def test_batch_throw_flags_each_member():
     one = jax.devices()[:1]
     with pytest.raises(ValueError, match="gamma_E must satisfy gamma_E > 0"):
         solve_equilibrium_batch(batch, devices=one, method="map")
-    eq = solve_equilibrium_batch(batch, devices=one, method="map", validate=False, throw=False)
+    eq = solve_equilibrium_batch(batch, devices=one, validate=False, throw=False)  # "auto": lax.map on a CPU
     assert np.asarray(eq.info.converged).tolist() == [True, False]
     assert np.asarray(eq.root_info.converged).tolist() == [True, True]
     assert eq.info.reason[0] == "" and "valid domain" in eq.info.reason[1]

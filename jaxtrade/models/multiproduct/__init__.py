@@ -130,6 +130,7 @@ from jaxtrade.models.multiproduct.solve import TOLERANCES as TOLERANCES
 from jaxtrade.models.multiproduct.solve import BatchMethod as BatchMethod
 from jaxtrade.models.multiproduct.solve import EntryMode as EntryMode
 from jaxtrade.models.multiproduct.solve import Equilibrium as Equilibrium
+from jaxtrade.models.multiproduct.solve import resolve_batch_method as resolve_batch_method
 from jaxtrade.models.multiproduct.solve import solve_equilibrium as solve_equilibrium
 from jaxtrade.models.multiproduct.solve import solve_equilibrium_batch as solve_equilibrium_batch
 from jaxtrade.models.multiproduct.solve import stack_params as stack_params
@@ -152,7 +153,7 @@ __all__ = [
     "BellmanSolution", "solve_bellman", "stationary_mass", "initial_value", "initial_mass",
     # general equilibrium (solve.py)
     "Equilibrium", "solve_equilibrium", "solve_equilibrium_batch", "stack_params", "unstack_params",
-    "EntryMode", "ENTRY_MODES", "BatchMethod", "BATCH_METHODS", "RESIDUAL_NAMES", "GE_TOL", "TOLERANCES",
+    "EntryMode", "ENTRY_MODES", "BatchMethod", "BATCH_METHODS", "resolve_batch_method", "RESIDUAL_NAMES", "GE_TOL", "TOLERANCES",
     # simulated panels (simulate.py)
     "simulate_panel", "simulate_states", "candidate_panel",
     # moments (moments.py)

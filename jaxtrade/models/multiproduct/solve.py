@@ -44,7 +44,10 @@ be a multiple of the device count unless ``pad=True`` (the last member is
 repeated and the outputs trimmed back). On each device the local slice is
 solved by
 
-* ``method="vmap"`` (default): ``vmap`` of the GE solve. The iterative
+* ``method="auto"`` (default): ``"map"`` where the mesh's devices are CPUs,
+  ``"vmap"`` on GPUs and TPUs (measured on a 2-core CPU, batch of 64: ``map``
+  27.3 equilibria/s against 10.4 for ``vmap``, same run);
+* ``method="vmap"``: ``vmap`` of the GE solve. The iterative
   solves (Newton root in log A, value-function iteration, distribution
   push-forward) then run in lockstep until every member of the slice has
   converged; members that converged earlier are frozen (``lax.while_loop``
@@ -94,6 +97,7 @@ __all__ = [
     "ENTRY_MODES",
     "BatchMethod",
     "BATCH_METHODS",
+    "resolve_batch_method",
     "RESIDUAL_NAMES",
     "GE_TOL",
     "TOLERANCES",
@@ -101,7 +105,7 @@ __all__ = [
 
 EntryMode = Literal["normalize", "fixed_cost"]
 ENTRY_MODES: tuple[str, ...] = get_args(EntryMode)
-BatchMethod = Literal["vmap", "map"]
+BatchMethod = Literal["auto", "vmap", "map"]
 BATCH_METHODS: tuple[str, ...] = get_args(BatchMethod)
 RESIDUAL_NAMES = (
     "labour_market",
@@ -501,6 +505,22 @@ def _batched_solver(
     return jax.jit(jax.shard_map(local, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False))
 
 
+def resolve_batch_method(method: BatchMethod, devices=None) -> Literal["vmap", "map"]:
+    """The per-device layout ``method`` stands for: ``"auto"`` is ``"map"`` on CPU devices, else ``"vmap"``.
+
+    On a CPU the lockstep of a vmapped batch costs more than it saves (module
+    docstring); ``devices`` default to ``jax.devices()``.
+
+    >>> resolve_batch_method("auto", jax.devices("cpu")), resolve_batch_method("vmap", jax.devices("cpu"))
+    ('map', 'vmap')
+    """
+    _choice("method", method, BATCH_METHODS)
+    if method == "vmap" or method == "map":
+        return method
+    first = (jax.devices() if devices is None else list(devices))[0]
+    return "map" if first.platform == "cpu" else "vmap"
+
+
 def solve_equilibrium_batch(
     params_batch,
     *,
@@ -510,7 +530,7 @@ def solve_equilibrium_batch(
     tol_v: float | None = None,
     tol_mu: float | None = None,
     max_iter: int = 50,
-    method: BatchMethod = "vmap",
+    method: BatchMethod = "auto",
     map_batch_size: int | None = None,
     pad: bool = False,
     validate: bool = True,
@@ -530,8 +550,9 @@ def solve_equilibrium_batch(
         solves the whole batch on that device.
     entry, tol, tol_v, tol_mu, max_iter :
         As in :func:`solve_equilibrium`.
-    method : {"vmap", "map"}
-        How each device solves its slice (module docstring).
+    method : {"auto", "vmap", "map"}
+        How each device solves its slice (module docstring); ``"auto"``:
+        ``"map"`` on CPU devices, ``"vmap"`` on accelerators.
     map_batch_size : int, optional
         With ``method="map"``: members vmapped together per ``lax.map`` step
         (``None``: one at a time).
@@ -582,13 +603,14 @@ def solve_equilibrium_batch(
     n = batch_size(batch)
     mesh = device_mesh("batch", devices)
     n_dev = mesh.shape["batch"]
+    layout = resolve_batch_method(method, list(mesh.devices.flat))
     if n % n_dev != 0:
         if not pad:
             raise ValueError(f"batch size {n} must be a multiple of the {n_dev} devices (or pass pad=True)")
         batch, n = pad_batch(batch, n_dev)
     sharded = shard_batch(batch, mesh, "batch")
     mbs = None if map_batch_size is None else int(map_batch_size)
-    solver = _batched_solver(mesh, method, mbs, entry, float(tol), float(tol_v), float(tol_mu), int(max_iter))
+    solver = _batched_solver(mesh, layout, mbs, entry, float(tol), float(tol_v), float(tol_mu), int(max_iter))
     eq = solver(sharded)
     if batch_size(sharded) != n:
         eq = jax.tree_util.tree_map(lambda leaf: leaf[:n], eq)
