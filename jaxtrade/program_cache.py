@@ -168,8 +168,18 @@ def program_key(fn: Callable[..., Any], args: tuple, kwargs: dict) -> str | None
     ``None`` when an argument is traced, sits on more than one device, or a
     non-array argument has no faithful ``repr``.
     """
+    return _key(fn, *_split(args, kwargs))
+
+
+def _split(args: tuple, kwargs: dict):
+    """``(array leaves, their tree, the non-array rest)`` of a call's arguments (``equinox.partition``)."""
     dynamic, static = eqx.partition((args, kwargs), eqx.is_array)
     leaves, tree = jax.tree.flatten(dynamic)
+    return leaves, tree, static
+
+
+def _key(fn: Callable[..., Any], leaves: list, tree, static) -> str | None:
+    """:func:`program_key` of a call already split by :func:`_split`."""
     if any(isinstance(leaf, jax.core.Tracer) for leaf in leaves):
         return None
     if any(isinstance(leaf, jax.Array) and len(leaf.sharding.device_set) > 1 for leaf in leaves):
@@ -222,10 +232,8 @@ def _loads(data: bytes):
 # -- export, store, load ----------------------------------------------------------------------------------------------
 
 
-def _export(fn, args, kwargs):
-    """Trace ``fn`` once, export it, and return (blob to store, callable on the flat array leaves)."""
-    dynamic, static = eqx.partition((args, kwargs), eqx.is_array)
-    leaves, in_tree = jax.tree.flatten(dynamic)
+def _export(fn, leaves, in_tree, static):
+    """Trace ``fn`` once on a call split by :func:`_split`, export it; returns (blob to store, program)."""
     out_box: dict[str, Any] = {}
 
     def on_leaves(*arrays):
@@ -310,17 +318,19 @@ def cached_program(fn: _F) -> _F:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         folder = None if jax.config.jax_disable_jit else program_cache_dir()
-        key = None if folder is None else program_key(fn, args, kwargs)
+        if folder is None:
+            return fn(*args, **kwargs)
+        leaves, in_tree, static = _split(args, kwargs)
+        key = _key(fn, leaves, in_tree, static)
         if key is None or key in _unexportable:
             return fn(*args, **kwargs)
-        leaves = jax.tree.leaves(eqx.filter((args, kwargs), eqx.is_array))
         with _lock:
             program = _loaded.get(key)
         if program is None:
             program = _read(folder, key)
             if program is None:
                 try:
-                    blob, program = _export(fn, args, kwargs)
+                    blob, program = _export(fn, leaves, in_tree, static)
                 except Exception as err:  # noqa: BLE001 - not exportable (e.g. a host callback): call it as it is
                     logger.debug("program cache: %s.%s not exported: %s", fn.__module__, fn.__qualname__, err)
                     with _lock:
